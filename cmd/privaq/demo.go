@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"privaq"
+	"privaq/internal/inventory"
+	"privaq/internal/org"
+	"privaq/internal/store"
+)
+
+// demoSlug is the organization `serve --demo` creates.
+const demoSlug = "demo"
+
+type demoAccount struct {
+	email, name string
+	role        privaq.Role
+	admin       bool
+}
+
+// demoAccounts are the demo's staff, one per role a person can hold. The
+// .test domain is reserved (RFC 2606): mail to it never leaves.
+var demoAccounts = []demoAccount{
+	{"officer@demo.privaq.test", "Démo Responsable", privaq.RoleOfficer, true},
+	{"staff@demo.privaq.test", "Démo Personnel", privaq.RoleStaff, false},
+	{"auditor@demo.privaq.test", "Démo Vérification", privaq.RoleAuditor, false},
+}
+
+// demoAccess is what a --demo start prints once: fresh passwords, in the
+// order of demoAccounts, and a new officer API token.
+type demoAccess struct {
+	created   bool
+	passwords []string
+	token     string
+}
+
+// setupDemo creates the demo organization with the sample inventory when it
+// is absent, then gives its accounts fresh passwords and a new API token,
+// so that the sign-in details printed at each start always work.
+func setupDemo(ctx context.Context, orgs *org.Service, inv *inventory.Service, db *store.DB) (*demoAccess, error) {
+	access := &demoAccess{}
+	o, err := db.OrgBySlug(ctx, demoSlug)
+	if privaq.IsCode(err, privaq.ENotFound) {
+		doc := inventory.Demo()
+		lang := "fr"
+		if len(doc.Org.Languages) > 1 {
+			lang = "en"
+		}
+		o, err = orgs.CreateOrg(ctx, privaq.System(0), demoSlug, doc.Org.Name, doc.Org.Regime, lang)
+		if privaq.IsCode(err, privaq.EConflict) { // another node created it meanwhile
+			o, err = db.OrgBySlug(ctx, demoSlug)
+		} else {
+			access.created = err == nil
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	// An organization with an empty inventory is one whose first start
+	// stopped between creating it and loading the sample: load it now.
+	doc, _, err := inv.Document(ctx, privaq.System(o.ID), o.ID)
+	if err != nil {
+		return nil, err
+	}
+	if countAll(doc) == 0 {
+		if _, err := inv.Replace(ctx, privaq.System(o.ID), o.ID, inventory.Demo()); err != nil {
+			return nil, fmt.Errorf("load the sample inventory: %w", err)
+		}
+	}
+	for _, a := range demoAccounts {
+		p, err := refreshDemoAccount(ctx, orgs, db, o.ID, a)
+		if err != nil {
+			return nil, fmt.Errorf("account %s: %w", a.role, err)
+		}
+		access.passwords = append(access.passwords, p)
+	}
+	access.token, _, err = orgs.CreateToken(ctx, privaq.System(o.ID), o.ID, privaq.RoleOfficer, "demo (serve --demo)")
+	if err != nil {
+		return nil, err
+	}
+	return access, nil
+}
+
+// refreshDemoAccount creates or refreshes one demo account and returns its new
+// password.
+func refreshDemoAccount(ctx context.Context, orgs *org.Service, db *store.DB, id privaq.OrgID, a demoAccount) (string, error) {
+	password := org.GeneratePassword()
+	actor := privaq.System(id)
+	u, err := db.UserByEmail(ctx, a.email)
+	switch {
+	case err == nil:
+		if err := orgs.SetPassword(ctx, actor, u.ID, password); err != nil {
+			return "", err
+		}
+	case !privaq.IsCode(err, privaq.ENotFound):
+		return "", err
+	case a.admin:
+		// AddUser creates members, not administrators: create the account
+		// first, and AddUser below only gives it its role.
+		hash, err := org.HashPassword(password)
+		if err != nil {
+			return "", err
+		}
+		nu := org.User{Email: a.email, Name: a.name, PasswordHash: hash, CreatedAt: orgs.Clock.Now()}
+		if err := orgs.MakeAdmin(ctx, &nu); err != nil {
+			return "", err
+		}
+	}
+	// For an existing account the password argument is ignored; for a new
+	// one it becomes its password.
+	if _, _, err := orgs.AddUser(ctx, actor, id, a.email, a.name, a.role, password); err != nil {
+		return "", err
+	}
+	return password, nil
+}
+
+func countAll(doc *inventory.Document) int {
+	n := 0
+	for _, c := range inventory.Collections {
+		n += len(c.Keys(doc))
+	}
+	return n
+}
+
+// print writes the sign-in block. It goes to stdout, never to the log.
+func (d *demoAccess) print(w io.Writer, base string) {
+	state := "already present"
+	if d.created {
+		state = "created with the sample inventory"
+	}
+	fmt.Fprintf(w, "\nDemo organization %q %s.\n", demoSlug, state)
+	fmt.Fprintf(w, "Sign in at %s/admin/login with:\n", base)
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	for i, a := range demoAccounts {
+		role := string(a.role)
+		if a.admin {
+			role += ", instance administrator"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", a.email, d.passwords[i], role)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "API token (officer): %s\n", d.token)
+	fmt.Fprintf(w, "Try:\n  curl -H \"Authorization: Bearer %s\" %s/api/v1/orgs/%s/checks\n", d.token, base, demoSlug)
+	fmt.Fprint(w, "Each --demo start sets new passwords and adds a new token; these are shown only now.\n\n")
+}

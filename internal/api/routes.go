@@ -1,0 +1,50 @@
+package api
+
+import (
+	"net/http"
+
+	"privaq/internal/inventory"
+)
+
+// Route is one endpoint, listed so that the OpenAPI test can prove every
+// registered route is described.
+type Route struct {
+	Method, Pattern string
+}
+
+// Routes registers every API endpoint on mux and returns the list.
+func (a *API) Routes(mux *http.ServeMux) []Route {
+	var routes []Route
+	handle := func(method, pattern string, h http.Handler) {
+		mux.Handle(method+" "+pattern, h)
+		routes = append(routes, Route{method, pattern})
+	}
+	const o = "/api/v1/orgs/{org}"
+	handle("GET", "/api/v1/openapi.json", http.HandlerFunc(a.handleOpenAPI))
+	handle("GET", "/api/v1/orgs", a.wrap(a.handleOrgsList))
+	handle("GET", o, a.wrap(a.handleOrgGet))
+	handle("GET", o+"/inventory", a.wrap(a.handleInventoryGet))
+	handle("PUT", o+"/inventory", a.wrap(a.handleInventoryPut))
+	for _, s := range sections {
+		handle("GET", o+"/"+s.path, a.wrap(a.handleSectionGet(s)))
+		handle("PUT", o+"/"+s.path, a.wrap(a.handleSectionPut(s)))
+	}
+	for _, c := range inventory.Collections {
+		base := o + "/" + c.Path()
+		handle("GET", base, a.wrap(a.handleItemsList(c)))
+		handle("POST", base, a.wrap(a.handleItemCreate(c)))
+		handle("GET", base+"/{key}", a.wrap(a.handleItemGet(c)))
+		handle("PUT", base+"/{key}", a.wrap(a.handleItemPut(c)))
+		handle("DELETE", base+"/{key}", a.wrap(a.handleItemDelete(c)))
+	}
+	handle("GET", o+"/checks", a.wrap(a.handleChecks))
+	handle("GET", o+"/audit", a.wrap(a.handleAudit))
+	handle("GET", o+"/tokens", a.wrap(a.handleTokensList))
+	handle("POST", o+"/tokens", a.wrap(a.handleTokenCreate))
+	handle("DELETE", o+"/tokens/{id}", a.wrap(a.handleTokenRevoke))
+	handle("GET", o+"/members", a.wrap(a.handleMembersList))
+	handle("POST", o+"/members", a.wrap(a.handleMemberAdd))
+	// Anything else under /api/ is a JSON 404, not the web UI's HTML page.
+	mux.HandleFunc("/api/", a.handleNotFound)
+	return routes
+}
