@@ -34,7 +34,10 @@ type Error struct {
 	Message string
 	Field   string // JSON path of the offending field, when there is one
 	Rule    string // stable name of the broken rule, so pages can say it in the user's language
-	Err     error
+	// FR is the message in French, when the domain wrote one, for pages
+	// shown in French; Message (English) is what the API sends.
+	FR  string
+	Err error
 }
 
 func (e *Error) Error() string {

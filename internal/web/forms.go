@@ -219,9 +219,9 @@ func (w *Web) fieldErrors(q *req, fields []formField, err error) []string {
 	return rest
 }
 
-// localize shows an error in the page's language: the French catalog has a
-// text per error rule when the domain names one; otherwise the domain's own
-// message is shown.
+// localize shows an error in the page's language: a catalog text when the
+// error names its rule, else the domain's French wording on French pages,
+// else the domain's message.
 func (w *Web) localize(q *req, e *privaq.Error) string {
 	if e.Rule != "" {
 		if key := "rule." + e.Rule; w.cat.Has(key) {
@@ -230,6 +230,9 @@ func (w *Web) localize(q *req, e *privaq.Error) string {
 	}
 	if e.Code == privaq.EConflict {
 		return q.T("rule.conflict")
+	}
+	if q.Lang == "fr" && e.FR != "" {
+		return e.FR
 	}
 	return e.Message
 }

@@ -127,7 +127,7 @@ func (w *Web) handleOfficerSave(rw http.ResponseWriter, r *http.Request, q *req)
 type dashboardView struct {
 	*Page
 	Counts   []collCount
-	Findings map[inventory.Severity]int
+	Findings map[string]int
 	Officer  bool
 }
 
@@ -141,12 +141,12 @@ func (w *Web) handleDashboard(rw http.ResponseWriter, r *http.Request, q *req) e
 	if err != nil {
 		return err
 	}
-	v := &dashboardView{Page: q.Page, Findings: map[inventory.Severity]int{}, Officer: !doc.Officer.IsZero()}
+	v := &dashboardView{Page: q.Page, Findings: map[string]int{}, Officer: !doc.Officer.IsZero()}
 	for _, c := range inventory.Collections {
 		v.Counts = append(v.Counts, collCount{c.Path(), q.T("coll." + c.Name()), len(c.Keys(doc))})
 	}
 	for _, f := range inventory.Check(doc) {
-		v.Findings[f.Severity]++
+		v.Findings[string(f.Severity)]++
 	}
 	q.Nav, q.Title = "dashboard", q.T("nav.dashboard")
 	w.render(rw, r, "dashboard", v)

@@ -51,11 +51,11 @@ type Config struct {
 // Web is the admin UI.
 type Web struct {
 	Config
-	cat      *i18n.Catalog
-	pages    map[string]*template.Template
-	css      []byte
-	cssPath  string
-	protect  *http.CrossOriginProtection
+	cat     *i18n.Catalog
+	pages   map[string]*template.Template
+	css     []byte
+	cssPath string
+	protect *http.CrossOriginProtection
 }
 
 const sessionCookie = "privaq_session"
@@ -79,10 +79,10 @@ func New(c Config) (*Web, error) {
 	}
 	for _, n := range names {
 		base := strings.TrimPrefix(n, "templates/")
-		if base == "layout.html" || strings.HasPrefix(base, "_") {
+		if base == "layout.html" || strings.HasPrefix(base, "partial_") {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/_*.html", n)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/partial_*.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", n, err)
 		}
@@ -122,20 +122,20 @@ type inputArgs struct {
 
 // Page is what every view has: language, texts, who is signed in, where.
 type Page struct {
-	Lang    string
-	Path    string // current path, for the language switch
-	cat     *i18n.Catalog
-	User    *org.User
-	Org     *org.Org
-	Role    privaq.Role
-	Orgs    []org.Membership
-	CSRF    string
-	Nav     string
-	Flash   string
-	CSS     string
-	Title   string
-	Status  int
-	Actor   privaq.Actor
+	Lang   string
+	Path   string // current path, for the language switch
+	cat    *i18n.Catalog
+	User   *org.User
+	Org    *org.Org
+	Role   privaq.Role
+	Orgs   []org.Membership
+	CSRF   string
+	Nav    string
+	Flash  string
+	CSS    string
+	Title  string
+	Status int
+	Actor  privaq.Actor
 }
 
 // T translates a catalog key into the page's language.
