@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -85,7 +86,7 @@ func (d *Document) Encode(w io.Writer, format string) error {
 	case FormatYAML:
 		enc := yaml.NewEncoder(w)
 		enc.SetIndent(2)
-		if err := enc.Encode(&c); err != nil {
+		if err := enc.Encode(yamlNode(reflect.ValueOf(&c))); err != nil {
 			return err
 		}
 		return enc.Close()

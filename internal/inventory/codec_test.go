@@ -189,3 +189,32 @@ func TestEncodeDoesNotMutate(t *testing.T) {
 		t.Errorf("got %s, want [] instead of null", got)
 	}
 }
+
+// TestYAMLStrings tries every short string over characters that trouble
+// YAML writers, alone and in a long text, and expects each to read back
+// unchanged.
+func TestYAMLStrings(t *testing.T) {
+	alphabet := []string{"a", " ", "\n", "\t", "#", "-", ":", "'", "\u00a0"}
+	var all []string
+	var grow func(s string, n int)
+	grow = func(s string, n int) {
+		all = append(all, s)
+		if n > 0 {
+			for _, a := range alphabet {
+				grow(s+a, n-1)
+			}
+		}
+	}
+	grow("", 4)
+	for _, s := range all {
+		d := &Document{Org: Profile{Address: s}}
+		var b bytes.Buffer
+		if err := d.Encode(&b, FormatYAML); err != nil {
+			t.Fatal(err)
+		}
+		back, err := Parse(b.Bytes(), FormatYAML)
+		if err != nil || back.Org.Address != s {
+			t.Errorf("%q: got %q (%v) from %q, want it unchanged", s, back.Org.Address, err, b.String())
+		}
+	}
+}

@@ -1,10 +1,7 @@
 package inventory
 
 import (
-	"fmt"
 	"os"
-	"runtime"
-	"time"
 	"testing"
 )
 
@@ -39,20 +36,6 @@ func FuzzParse(f *testing.F) {
 		if yaml {
 			format = FormatYAML
 		}
-		done := make(chan struct{})
-		go func() {
-			select {
-			case <-done:
-			case <-time.After(3 * time.Second):
-				os.WriteFile("/tmp/hang.bin", data, 0o644)
-				buf := make([]byte, 1<<20)
-				n := runtime.Stack(buf, true)
-				os.WriteFile("/tmp/hang.stack", buf[:n], 0o644)
-				os.Exit(3)
-			}
-		}()
-		defer close(done)
-		os.WriteFile(fmt.Sprintf("/tmp/last-%d.bin", os.Getpid()), data, 0o644)
 		d, err := Parse(data, format)
 		if err != nil || len(d.Validate()) > 0 {
 			return

@@ -151,14 +151,14 @@ func (v *validator) policy(p *PolicySettings, r Regime) {
 	if p.NoticeDays < 0 || p.NoticeDays > 365 {
 		v.add("policy.notice_days",
 			fmt.Sprintf("The notice period is %d days: it must be between 0 and 365 days.", p.NoticeDays),
-			fmt.Sprintf("Le délai de préavis est de %d jours : il doit être compris entre 0 et 365 jours.", p.NoticeDays))
+			fmt.Sprintf("Le délai de préavis doit être compris entre 0 et 365 jours (valeur actuelle : %d).", p.NoticeDays))
 	}
 	limit := ReplyLimit(r)
 	switch {
 	case p.RequestDelayDays < 1:
 		v.add("policy.request_delay_days",
 			fmt.Sprintf("The reply delay is %d days: it must be at least 1 day.", p.RequestDelayDays),
-			fmt.Sprintf("Le délai de réponse est de %d jours : il doit être d’au moins 1 jour.", p.RequestDelayDays))
+			fmt.Sprintf("Le délai de réponse doit être d’au moins 1 jour (valeur actuelle : %d).", p.RequestDelayDays))
 	case limit > 0 && p.RequestDelayDays > limit:
 		// P 32 and A 98: silence past the legal delay is a deemed refusal,
 		// so a policy may promise less time, never more.

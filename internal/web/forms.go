@@ -146,6 +146,14 @@ func itemLabel(p *Page, coll inventory.Collection, item any) (key, label string)
 // itemFromForm turns the posted form into JSON and decodes it into a typed
 // item with the same strict decoder the API uses.
 func itemFromForm(coll inventory.Collection, form url.Values) (any, string, error) {
+	// Browsers send textarea line breaks as CRLF (HTML's form encoding); the
+	// inventory stores LF, and rejects other control characters.
+	crlf := strings.NewReplacer("\r\n", "\n", "\r", "\n")
+	for k, vs := range form {
+		for i := range vs {
+			form[k][i] = crlf.Replace(vs[i])
+		}
+	}
 	m := map[string]any{}
 	for _, f := range coll.Fields() {
 		switch f.Kind {

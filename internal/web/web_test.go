@@ -499,3 +499,55 @@ func (l tLog) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+func TestOnlyAdminsCreateOrganizations(t *testing.T) {
+	s := newTestSite(t, "")
+	ctx := context.Background()
+	admin := &org.User{Email: "admin@instance.test", Name: "Admin", CreatedAt: time.Now()}
+	var err error
+	if admin.PasswordHash, err = org.HashPassword(testPassword); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.orgs.MakeAdmin(ctx, admin); err != nil {
+		t.Fatal(err)
+	}
+	staff := s.browser(t)
+	staff.login("staff@demo.test")
+	tok := staff.csrf("/admin/orgs")
+	if code, _, _ := staff.post("/admin/orgs", url.Values{"_csrf": {tok}, "slug": {"neuve"}, "name": {"Neuve"}, "regime": {"private"}}); code != http.StatusForbidden {
+		t.Errorf("staff creates an organization: got %d, want 403", code)
+	}
+	a := s.browser(t)
+	a.login("admin@instance.test")
+	tok = a.csrf("/admin/orgs")
+	code, body, _ := a.post("/admin/orgs", url.Values{"_csrf": {tok}, "slug": {"Pas Bon"}, "name": {"Neuve"}, "regime": {"private"}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="e-slug"`) || !strings.Contains(body, `value="Pas Bon"`) {
+		t.Errorf("bad slug: got %d, want 422 with the error beside the slug and the input kept", code)
+	}
+	code, _, h := a.post("/admin/orgs", url.Values{"_csrf": {tok}, "slug": {"neuve"}, "name": {"Coopérative Neuve"}, "regime": {"public"}})
+	if code != http.StatusSeeOther || h.Get("Location") != "/admin/o/neuve/" {
+		t.Fatalf("create: got %d to %q", code, h.Get("Location"))
+	}
+	if code, body := a.get("/admin/o/neuve/"); code != http.StatusOK || !strings.Contains(body, "Coopérative Neuve") {
+		t.Errorf("the creator is not officer of the new organization: %d", code)
+	}
+	if code, body, _ := a.post("/admin/orgs", url.Values{"_csrf": {tok}, "slug": {"neuve"}, "name": {"Encore"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "déjà utilisé") {
+		t.Errorf("taken slug: got %d, want 422", code)
+	}
+}
+
+func TestTextareaLineBreaksFromBrowsers(t *testing.T) {
+	s := newTestSite(t, "")
+	b := s.browser(t)
+	b.login("staff@demo.test")
+	tok := b.csrf("/admin/o/demo/")
+	code, _, _ := b.post("/admin/o/demo/inventory/measures/new", url.Values{"_csrf": {tok}, "key": {"chiffrement"}, "kind": {"security"},
+		"text.fr": {"Premier paragraphe.\r\n\r\nDeuxième paragraphe."}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("CRLF text: got %d, want 303", code)
+	}
+	_, yaml := b.get("/admin/o/demo/transfer/export?format=yaml")
+	if strings.Contains(yaml, "\r") || !strings.Contains(yaml, "Premier paragraphe.\n") {
+		t.Errorf("stored text should have LF line breaks")
+	}
+}
