@@ -55,7 +55,7 @@ func TestCLI(t *testing.T) {
 				return r.stderr
 			}
 
-			if got := ok("", "migrate"); got != e.Name+" database schema is up to date\n" {
+			if got := ok("", "migrate"); got != e.Name+" database schema is up to date (version 1)\n" {
 				t.Errorf("migrate: got %q", got)
 			}
 			if got := ok("", "org", "create", "--slug", "acme", "--name", "Acme inc.", "--regime", "private", "--lang", "en"); got != "acme\n" {
@@ -73,10 +73,17 @@ func TestCLI(t *testing.T) {
 			if got := ok("", "user", "add", "--org", "acme", "--email", "root@acme.example", "--role", "auditor", "--admin"); len(got) != 25 {
 				t.Errorf("user add --admin: got %q, want a generated password alone", got)
 			}
-			// Adding an existing account again changes only its role.
-			r := do("", "user", "add", "--org", "acme", "--email", "officer@acme.example", "--role", "auditor")
-			if r.code != exitOK || r.stdout != "" || !strings.Contains(r.stderr, "password is unchanged") {
-				t.Errorf("user add (existing): got exit %d, stdout %q, stderr %q; want 0, nothing, a note", r.code, r.stdout, r.stderr)
+			// Adding an existing account again changes only its role, and
+			// says that the password was left alone.
+			for _, stdin := range []string{"", "another long password\n"} {
+				args := []string{"user", "add", "--org", "acme", "--email", "officer@acme.example", "--role", "auditor"}
+				if stdin != "" {
+					args = append(args, "--password-stdin")
+				}
+				r := do(stdin, args...)
+				if r.code != exitOK || r.stdout != "" || !strings.Contains(r.stderr, "password is unchanged") {
+					t.Errorf("user add (existing, stdin %q): got exit %d, stdout %q, stderr %q; want 0, nothing, a note", stdin, r.code, r.stdout, r.stderr)
+				}
 			}
 
 			tok := ok("", "token", "create", "--org", "acme", "--role", "integration", "--name", "website")

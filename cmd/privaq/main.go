@@ -30,6 +30,10 @@ func main() {
 	// The first SIGINT or SIGTERM cancels ctx: serve shuts down gracefully,
 	// other commands stop at their next database call.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal kills the process at once
+	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -51,7 +55,7 @@ type command struct {
 
 // commands lists every command in the order of the usage text.
 var commands = []command{
-	{"serve", "run the web server (admin, API, public pages)", ignoreStdin(runServe)},
+	{"serve", "run the web server: admin pages and JSON API", ignoreStdin(runServe)},
 	{"org create", "create an organization", ignoreStdin(runOrgCreate)},
 	{"user add", "add a staff member to an organization", runUserAdd},
 	{"token create", "create an API token", ignoreStdin(runTokenCreate)},
@@ -131,8 +135,8 @@ func lookup(args []string) (command, []string, error) {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, `privaq keeps an organization's privacy inventory, policy, consents, requests
-and incidents under Quebec's Law 25.
+	fmt.Fprint(w, `privaq helps an organization comply with Quebec's Law 25 (Act respecting the
+protection of personal information) and show that it does.
 
 Usage:
   privaq <command> [flags]

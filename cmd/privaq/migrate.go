@@ -29,6 +29,10 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := db.Ready(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s database schema is up to date\n", db.Engine())
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s database schema is up to date (version %d)\n", db.Engine(), v)
 	return nil
 }

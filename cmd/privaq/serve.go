@@ -36,7 +36,7 @@ const (
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := config.Load()
 	fs := newFlags("serve", "serve [--addr :8080] [--data ./privaq-data] [--database-url URL] [--base-url URL] [--demo]",
-		"Runs the admin pages, the JSON API and the public pages. Migrations run at\nstart. Stops gracefully on SIGINT or SIGTERM.", stdout, stderr)
+		"Runs the admin pages (/admin) and the JSON API (/api/v1). Migrations run at\nstart. Stops gracefully on SIGINT or SIGTERM, letting requests finish.", stdout, stderr)
 	cfg.ServeFlags(fs.FlagSet)
 	if _, err := fs.parseExact(args, 0); err != nil {
 		return err

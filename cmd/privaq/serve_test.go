@@ -153,7 +153,7 @@ func TestServeDemo(t *testing.T) {
 					t.Errorf("start block lacks %q:\n%s", want, s.block)
 				}
 			}
-			for _, path := range []string{"/healthz", "/readyz"} {
+			for _, path := range []string{"/healthz", "/readyz", "/admin/login", "/api/v1/openapi.json"} {
 				if code, body := get(t, s.base+path, ""); code != http.StatusOK {
 					t.Errorf("GET %s: got %d %s, want 200", path, code, body)
 				}
@@ -174,7 +174,7 @@ func TestServeDemo(t *testing.T) {
 				secrets = append(secrets, a.email, a.name)
 			}
 			if e.Name == "sqlite" {
-				noneInFiles(t, secrets, filepath.Join(data, "privaq.db"), filepath.Join(data, "privaq.db-wal"))
+				noneInFiles(t, secrets, inventory.Demo().Org.Name, filepath.Join(data, "privaq.db"), filepath.Join(data, "privaq.db-wal"))
 			}
 
 			code, logs := stop()
@@ -187,7 +187,7 @@ func TestServeDemo(t *testing.T) {
 				}
 			}
 			if e.Name == "sqlite" {
-				noneInFiles(t, secrets, filepath.Join(data, "privaq.db"), filepath.Join(data, "privaq.db-wal"))
+				noneInFiles(t, secrets, inventory.Demo().Org.Name, filepath.Join(data, "privaq.db"), filepath.Join(data, "privaq.db-wal"))
 			}
 
 			// A second start finds the organization and replaces the
@@ -207,9 +207,12 @@ func TestServeDemo(t *testing.T) {
 	}
 }
 
-// noneInFiles fails when any of the strings occurs in the files' bytes.
-func noneInFiles(t *testing.T, secrets []string, paths ...string) {
+// noneInFiles fails when any of the secrets occurs in the files' bytes. The
+// control, a string stored in clear, must occur: it proves the files read
+// are the ones holding the data.
+func noneInFiles(t *testing.T, secrets []string, control string, paths ...string) {
 	t.Helper()
+	seen := false
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if errors.Is(err, os.ErrNotExist) {
@@ -218,11 +221,15 @@ func noneInFiles(t *testing.T, secrets []string, paths ...string) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		seen = seen || bytes.Contains(b, []byte(control))
 		for _, s := range secrets {
 			if bytes.Contains(b, []byte(s)) {
 				t.Errorf("%s contains %q in clear", filepath.Base(p), s)
 			}
 		}
+	}
+	if !seen {
+		t.Errorf("none of %v contains the control %q: the check reads the wrong files", paths, control)
 	}
 }
 

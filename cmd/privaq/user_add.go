@@ -54,6 +54,11 @@ func runUserAdd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return err
 	}
 	svc := &org.Service{Store: db, Clock: privaq.SystemClock{}}
+	_, err = db.UserByEmail(ctx, *email)
+	existed := err == nil
+	if err != nil && !privaq.IsCode(err, privaq.ENotFound) {
+		return err
+	}
 	generated := ""
 	if *admin {
 		if generated, err = createAdmin(ctx, svc, db, *email, *name, password); err != nil {
@@ -69,8 +74,11 @@ func runUserAdd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	if generated != "" {
 		fmt.Fprintln(stdout, generated)
-	} else if !*pwStdin && !*admin {
-		fmt.Fprintf(stderr, "privaq: user add: account %d already existed; its password is unchanged and its role in %s is now %s\n", u.ID, o.Slug, r)
+	}
+	if existed {
+		// Not an error, but the operator must know that a password they
+		// gave was not used.
+		fmt.Fprintf(stderr, "privaq: user add: account %d already existed: its role in %s is now %s and its password is unchanged\n", u.ID, o.Slug, r)
 	}
 	return nil
 }

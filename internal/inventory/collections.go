@@ -300,7 +300,7 @@ func jsonError(err error) error {
 	case errors.As(err, &typ):
 		return &privaq.Error{Code: privaq.EValidation, Field: typ.Field, Message: fmt.Sprintf("%s must be %s, not %s", fieldLabel(typ.Field), jsonTypeName(typ.Type.Kind().String()), typ.Value)}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return privaq.Errorf(privaq.EInvalidJSON, "the request body is empty or cut short")
+		return privaq.Errorf(privaq.EInvalidJSON, "the JSON document is empty or cut short")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// encoding/json has no typed error for unknown fields; its message
 		// format is stable and documented by DisallowUnknownFields.

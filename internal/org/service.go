@@ -130,7 +130,8 @@ func (s *Service) AddUser(ctx context.Context, actor privaq.Actor, org privaq.Or
 	return u, generated, nil
 }
 
-// MakeAdmin creates or promotes an instance administrator (operators only).
+// MakeAdmin creates a new account that is an instance administrator
+// (operators only; an existing account is a conflict).
 func (s *Service) MakeAdmin(ctx context.Context, u *User) error {
 	u.Admin = true
 	return s.Store.CreateUser(ctx, u, audit.New(privaq.Actor{Kind: privaq.ActorSystem}, "user.create_admin", "user:new", nil))

@@ -42,6 +42,11 @@ func openPools(dbURL, dataDir string) (w, r *sql.DB, d dialect, err error) {
 			}
 			path = filepath.Join(dataDir, "privaq.db")
 		}
+		// Create the file owner-only before SQLite does (it would use 0644);
+		// its -wal and -shm files take the same mode.
+		if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err == nil {
+			f.Close()
+		}
 		// busy_timeout must come before journal_mode: switching to WAL takes
 		// a lock that may have to wait. synchronous(FULL) makes every
 		// acknowledged commit durable, even across a power loss.

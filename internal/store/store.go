@@ -50,7 +50,38 @@ func Open(ctx context.Context, dbURL, dataDir string, master keys.Key) (*DB, err
 		db.Close()
 		return nil, err
 	}
+	if err := db.checkMasterKey(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
+}
+
+const keyCheckPlain = "privaq master key check"
+
+// checkMasterKey seals a constant with the master key on first start, and
+// on later starts proves the key opens it.
+func (db *DB) checkMasterKey(ctx context.Context) error {
+	sealed := db.keys.master.Seal([]byte(keyCheckPlain), []byte("key_check"))
+	if _, err := db.w.ExecContext(ctx, `INSERT INTO key_check (id, sealed) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, sealed); err != nil {
+		return fmt.Errorf("key check: %w", err)
+	}
+	if err := db.w.QueryRowContext(ctx, `SELECT sealed FROM key_check WHERE id = 1`).Scan(&sealed); err != nil {
+		return fmt.Errorf("key check: %w", err)
+	}
+	if plain, err := db.keys.master.Open(sealed, []byte("key_check")); err != nil || string(plain) != keyCheckPlain {
+		return fmt.Errorf("the master key is not the one this database was created with: set PRIVAQ_MASTER_KEY (or DATA/keys/master.key) to the original key")
+	}
+	return nil
+}
+
+// SchemaVersion returns the number of the last applied migration.
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	if err := db.r.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("database unreachable: %w", err)
+	}
+	return int(v.Int64), nil
 }
 
 // Close releases the connections.
@@ -139,12 +170,12 @@ func (db *DB) Ready(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var v sql.NullInt64
-	if err := db.r.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
-		return fmt.Errorf("database unreachable: %w", err)
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
 	}
-	if want := ms[len(ms)-1].version; int(v.Int64) != want {
-		return fmt.Errorf("schema at version %d, want %d", v.Int64, want)
+	if want := ms[len(ms)-1].version; v != want {
+		return fmt.Errorf("schema at version %d, want %d", v, want)
 	}
 	return nil
 }

@@ -329,27 +329,18 @@ func TestMigrateTwiceIsHarmless(t *testing.T) {
 	})
 }
 
-func TestWrongMasterKeyIsExplained(t *testing.T) {
+func TestWrongMasterKeyRefusedAtStart(t *testing.T) {
 	dir := t.TempDir()
 	db, err := store.Open(ctx, "", dir, keys.Random())
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := newOrg(t, db, "k")
-	if _, err := db.UpdateInventory(ctx, o.ID, audit.Entry{Kind: privaq.ActorSystem, Action: "x"}, func(d *inventory.Document) error {
-		d.Officer.Email = "a@example.org"
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
 	db.Close()
-	db, err = store.Open(ctx, "", dir, keys.Random())
-	if err != nil {
-		t.Fatal(err)
+	if st, err := os.Stat(filepath.Join(dir, "privaq.db")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("database file mode: got %v, %v; want 0600", st.Mode().Perm(), err)
 	}
-	defer db.Close()
-	_, _, err = db.Inventory(ctx, o.ID)
+	_, err = store.Open(ctx, "", dir, keys.Random())
 	if err == nil || !strings.Contains(err.Error(), "PRIVAQ_MASTER_KEY") {
-		t.Errorf("got %v, want an error naming PRIVAQ_MASTER_KEY", err)
+		t.Errorf("got %v, want start-up refused with an error naming PRIVAQ_MASTER_KEY", err)
 	}
 }

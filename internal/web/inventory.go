@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"privaq"
@@ -176,7 +177,7 @@ func (w *Web) handleItemSave(rw http.ResponseWriter, r *http.Request, q *req) er
 		}
 	}
 	if err == nil {
-		http.Redirect(rw, r, q.orgURL("inventory", c.Path())+"?saved="+newKey, http.StatusSeeOther)
+		http.Redirect(rw, r, q.orgURL("inventory", c.Path())+"?saved="+url.QueryEscape(newKey), http.StatusSeeOther)
 		return nil
 	}
 	if !userError(err) {
@@ -211,12 +212,12 @@ func (w *Web) handleItemDelete(rw http.ResponseWriter, r *http.Request, q *req) 
 	key := r.PathValue("key")
 	_, err = w.Inventory.Delete(r.Context(), q.actor, q.org.ID, c, key)
 	if privaq.IsCode(err, privaq.EConflict) {
-		http.Redirect(rw, r, q.orgURL("inventory", c.Path(), key)+"?inuse=1", http.StatusSeeOther)
+		http.Redirect(rw, r, q.orgURL("inventory", c.Path(), key)+"?inuse="+url.QueryEscape(key), http.StatusSeeOther)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	http.Redirect(rw, r, q.orgURL("inventory", c.Path())+"?deleted="+key, http.StatusSeeOther)
+	http.Redirect(rw, r, q.orgURL("inventory", c.Path())+"?deleted="+url.QueryEscape(key), http.StatusSeeOther)
 	return nil
 }

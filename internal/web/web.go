@@ -122,20 +122,22 @@ type inputArgs struct {
 
 // Page is what every view has: language, texts, who is signed in, where.
 type Page struct {
-	Lang   string
-	Path   string // current path, for the language switch
-	cat    *i18n.Catalog
-	User   *org.User
-	Org    *org.Org
-	Role   privaq.Role
-	Orgs   []org.Membership
-	CSRF   string
-	Nav    string
-	Flash  string
-	CSS    string
-	Title  string
-	Status int
-	Actor  privaq.Actor
+	Lang  string
+	Path  string // current path, for the language switch
+	cat   *i18n.Catalog
+	User  *org.User
+	Org   *org.Org
+	Role  privaq.Role
+	Orgs  []org.Membership
+	CSRF  string
+	Nav   string
+	Flash string
+	// FlashError marks a flash that reports a refusal.
+	FlashError bool
+	CSS        string
+	Title      string
+	Status     int
+	Actor      privaq.Actor
 }
 
 // T translates a catalog key into the page's language.
@@ -195,7 +197,17 @@ func (w *Web) newPage(rw http.ResponseWriter, r *http.Request) *Page {
 	if q := r.URL.Query().Get("lang"); q == lang {
 		http.SetCookie(rw, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, Secure: w.SecureCookies, HttpOnly: true})
 	}
-	return &Page{Lang: lang, Path: r.URL.Path, cat: w.cat, CSS: w.cssPath}
+	p := &Page{Lang: lang, Path: r.URL.Path, cat: w.cat, CSS: w.cssPath}
+	// After a redirect, the query says what just happened (post/redirect/get
+	// keeps no state on the server); the page announces it.
+	for _, k := range []string{"saved", "deleted", "inuse"} {
+		if v := r.URL.Query().Get(k); v != "" {
+			p.Flash = p.T("flash."+k, v)
+			p.FlashError = k == "inuse"
+			break
+		}
+	}
+	return p
 }
 
 // req is one signed-in page request.

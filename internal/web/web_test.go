@@ -273,6 +273,9 @@ func TestInventoryForms(t *testing.T) {
 		if !strings.Contains(list, "Bénévolat d’été à l’école Saint-Éloi") {
 			t.Errorf("the list does not show the new purpose with its accents")
 		}
+		if !strings.Contains(list, `role="status">Modifications enregistrées.`) {
+			t.Errorf("the list does not confirm the save")
+		}
 		// A rejected form keeps the input and explains, in French, beside the field.
 		code, body, _ := b.post("/admin/o/demo/inventory/purposes/new", url.Values{"_csrf": {tok}, "key": {"Bad Key!"},
 			"name.fr": {"Garde « estivale »"}, "consent": {"express"}})
@@ -318,7 +321,7 @@ func TestInventoryForms(t *testing.T) {
 			t.Errorf("activity %s does not reference the renamed purpose", act.Key)
 		}
 		// A used item cannot be deleted; an unused one can.
-		if code, _, h := b.post("/admin/o/demo/inventory/purposes/"+p+"-v2/delete", url.Values{"_csrf": {tok}}); code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "inuse=1") {
+		if code, _, h := b.post("/admin/o/demo/inventory/purposes/"+p+"-v2/delete", url.Values{"_csrf": {tok}}); code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "inuse=") {
 			t.Errorf("delete used: got %d to %q, want a redirect explaining it is in use", code, h.Get("Location"))
 		}
 		if code, _, _ := b.post("/admin/o/demo/inventory/purposes/benevolat-ete/delete", url.Values{"_csrf": {tok}}); code != http.StatusSeeOther {

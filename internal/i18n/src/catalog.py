@@ -268,6 +268,9 @@ T = {
  "access.password_once": ("Mot de passe initial de %s, à transmettre de façon sûre" + NB + ": il ne sera plus affiché.", "Initial password for %s, to pass on safely: it will not be shown again."),
  "access.badrole": ("Rôle inconnu.", "Unknown role."),
  "access.baduser": ("Vérifiez le courriel et le rôle.", "Check the email and the role."),
+ "flash.saved": ("Modifications enregistrées.%.0s", "Changes saved.%.0s"),
+ "flash.deleted": ("« %s » a été supprimé.".replace("« ", "«\u00a0").replace(" »", "\u00a0»"), "“%s” was deleted."),
+ "flash.inuse": ("Suppression refusée" + NB + ": « %s » est encore utilisé par des activités.".replace("« ", "«\u00a0").replace(" »", "\u00a0»"), "Not deleted: “%s” is still used by activities."),
  "rule.conflict": ("Cette clé est déjà utilisée dans cette section.", "This key is already used in this section."),
  "rule.number": ("Un nombre entier est requis.", "A whole number is required."),
 }

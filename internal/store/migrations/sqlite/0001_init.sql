@@ -1,6 +1,13 @@
 -- Times are Unix microseconds (UTC) in both engines, so values compare and
 -- round-trip exactly. Personal information is sealed (AES-GCM) in *_enc
 -- columns; *_idx columns hold HMAC blind indexes for lookups.
+-- One row sealed with the master key at first start: a node started with
+-- another key refuses to run instead of failing at the first decryption.
+CREATE TABLE key_check (
+  id INTEGER PRIMARY KEY,
+  sealed BLOB NOT NULL
+);
+
 CREATE TABLE orgs (
   id INTEGER PRIMARY KEY,
   slug TEXT NOT NULL UNIQUE,
