@@ -2,15 +2,33 @@ package api
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"privaq"
 	"privaq/internal/audit"
 	"privaq/internal/inventory"
 )
 
+// handleNotFound answers what no route matched: 405 with Allow when the path
+// exists under other methods, else 404, both as JSON errors.
 func (a *API) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{"GET", "POST", "PUT", "DELETE"} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := a.mux.Handler(probe); pattern != "" && pattern != "/api/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]errorBody{"error": {Code: "method_not_allowed",
+			Message: fmt.Sprintf("%s is not allowed here; use %s", r.Method, strings.Join(allow, ", "))}})
+		return
+	}
 	WriteError(w, r, a.Log, privaq.Errorf(privaq.ENotFound, "no API endpoint at %s %s", r.Method, r.URL.Path))
 }
 
@@ -112,7 +130,9 @@ func (a *API) handleMemberAdd(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "role": in.Role}
+	// The name given, not the one stored: an account that already exists
+	// (in another organization) must not reveal what was recorded there.
+	out := map[string]any{"id": u.ID, "email": u.Email, "name": in.Name, "role": in.Role}
 	if generated != "" {
 		out["password"] = generated
 	}

@@ -35,6 +35,7 @@ type API struct {
 	Inventory *inventory.Service
 	Audit     audit.Store
 	Log       *slog.Logger
+	mux       *http.ServeMux // to tell a wrong method from a wrong path
 }
 
 type handler func(w http.ResponseWriter, r *http.Request, c *call) error
@@ -70,6 +71,9 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, h handler) error {
 	c := &call{actor: actor}
 	if slug := r.PathValue("org"); slug != "" {
 		o, err := a.OrgStore.OrgBySlug(r.Context(), slug)
+		if err != nil && !privaq.IsCode(err, privaq.ENotFound) {
+			return err
+		}
 		if err != nil || o.ID != actor.OrgID {
 			return privaq.Errorf(privaq.ENotFound, "organization %q not found", slug)
 		}

@@ -4,21 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"privaq"
 	"privaq/internal/inventory"
@@ -84,174 +83,21 @@ func newTestAPI(t *testing.T, dbURL string) *testAPI {
 	api.Routes(mux)
 	ta.srv = httptest.NewServer(mux)
 	t.Cleanup(ta.srv.Close)
-	if ta.router, err = gorillamux.NewRouter(loadOpenAPI(t)); err != nil {
+	if ta.router, err = openAPIRouter(); err != nil {
 		t.Fatalf("OpenAPI router: %v", err)
 	}
 	return ta
 }
 
-// eachEngine runs fn on a fresh stack per engine.
+// eachEngine runs fn on a fresh stack per engine, the engines in parallel.
 func eachEngine(t *testing.T, fn func(t *testing.T, ta *testAPI)) {
 	t.Helper()
 	for _, e := range storetest.Engines {
-		t.Run(e.Name, func(t *testing.T) { fn(t, newTestAPI(t, e.URL(t))) })
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, newTestAPI(t, e.URL(t)))
+		})
 	}
-}
-
-type invalidKey struct{}
-
-// checker is the test client's transport: it validates every request and
-// every response against the OpenAPI document. A request marked invalid
-// must be one the document rejects (bad input is refused by the contract
-// as well as by the server); its response must still match the document.
-type checker struct {
-	t      *testing.T
-	router routers.Router
-}
-
-func bearerAuth(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	if !strings.HasPrefix(in.RequestValidationInput.Request.Header.Get("Authorization"), "Bearer pq_") {
-		return errors.New("no bearer token")
-	}
-	return nil
-}
-
-func (c checker) RoundTrip(req *http.Request) (*http.Response, error) {
-	t := c.t
-	t.Helper()
-	var body []byte
-	if req.Body != nil {
-		var err error
-		if body, err = io.ReadAll(req.Body); err != nil {
-			return nil, err
-		}
-		req.Body.Close()
-	}
-	ctx := req.Context()
-	out := req.Clone(ctx)
-	out.Body = io.NopCloser(bytes.NewReader(body))
-	check := req.Clone(ctx)
-	check.Body = io.NopCloser(bytes.NewReader(body))
-	where := req.Method + " " + req.URL.RequestURI()
-	route, params, err := c.router.FindRoute(check)
-	if err != nil {
-		t.Errorf("%s: got no operation in the OpenAPI document (%v), want one", where, err)
-		return http.DefaultTransport.RoundTrip(out)
-	}
-	in := &openapi3filter.RequestValidationInput{Request: check, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{AuthenticationFunc: bearerAuth}}
-	reqErr := openapi3filter.ValidateRequest(ctx, in)
-	switch invalid := ctx.Value(invalidKey{}) != nil; {
-	case invalid && reqErr == nil:
-		t.Errorf("%s: got a request the OpenAPI document accepts, want one it rejects", where)
-	case !invalid && reqErr != nil:
-		t.Errorf("%s: the request does not match the OpenAPI document: %v", where, reqErr)
-	}
-	res, err := http.DefaultTransport.RoundTrip(out)
-	if err != nil {
-		return nil, err
-	}
-	rb, err := io.ReadAll(res.Body)
-	res.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	res.Body = io.NopCloser(bytes.NewReader(rb))
-	if err := openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: in, Status: res.StatusCode, Header: res.Header, Body: io.NopCloser(bytes.NewReader(rb)),
-		Options: &openapi3filter.Options{IncludeResponseStatus: true},
-	}); err != nil {
-		t.Errorf("%s: the %d response does not match the OpenAPI document: %v\n%s", where, res.StatusCode, err, rb)
-	}
-	return res, nil
-}
-
-// request is one call of the API by a test.
-type request struct {
-	method, path string
-	token        string
-	body         any    // string or []byte as is; anything else as JSON
-	contentType  string // application/json when there is a body
-	invalid      bool   // the OpenAPI document rejects this request
-}
-
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (ta *testAPI) do(t *testing.T, r request) response {
-	t.Helper()
-	var body io.Reader
-	switch b := r.body.(type) {
-	case nil:
-	case string:
-		body = strings.NewReader(b)
-	case []byte:
-		body = bytes.NewReader(b)
-	default:
-		data, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body = bytes.NewReader(data)
-	}
-	ctx := context.Background()
-	if r.invalid {
-		ctx = context.WithValue(ctx, invalidKey{}, true)
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, ta.srv.URL+r.path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		ct := r.contentType
-		if ct == "" {
-			ct = "application/json"
-		}
-		req.Header.Set("Content-Type", ct)
-	}
-	if r.token != "" {
-		req.Header.Set("Authorization", "Bearer "+r.token)
-	}
-	res, err := (&http.Client{Transport: checker{t, ta.router}}).Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", r.method, r.path, err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{res.StatusCode, res.Header, data}
-}
-
-// want checks the status, and the error code and field of an error answer.
-func (r response) want(t *testing.T, status int, code privaq.Code, field string) {
-	t.Helper()
-	if r.status != status {
-		t.Fatalf("status: got %d, want %d (%s)", r.status, status, r.body)
-	}
-	if status < 400 {
-		return
-	}
-	var e struct{ Error errorBody }
-	if err := json.Unmarshal(r.body, &e); err != nil {
-		t.Fatalf("error body %s: %v", r.body, err)
-	}
-	if e.Error.Code != code || e.Error.Field != field {
-		t.Errorf("error: got code %q field %q, want code %q field %q (%s)", e.Error.Code, e.Error.Field, code, field, e.Error.Message)
-	}
-}
-
-func (r response) decode(t *testing.T) map[string]any {
-	t.Helper()
-	var v map[string]any
-	if err := json.Unmarshal(r.body, &v); err != nil {
-		t.Fatalf("body %s: %v", r.body, err)
-	}
-	return v
 }
 
 // sameJSON compares two JSON values whatever their formatting and field order.
@@ -281,72 +127,64 @@ func sameJSON(t *testing.T, what string, got []byte, want any) {
 
 func (ta *testAPI) orgPath(rest string) string { return "/api/v1/orgs/" + ta.a.Slug + rest }
 
-// samples are new items for each collection, valid next to the demo
-// inventory, with an edit to apply and, for the collections activities refer
-// to, a demo item in use by the activity member-registration.
+// sample is a new item for one collection, valid next to the demo
+// inventory (testdata/items.json), with an edit to apply and, for the
+// collections activities refer to, a demo item the activity
+// member-registration uses, and the activity field that refers to it.
 type sample struct {
-	path, body     string
-	edit           string // a field, and its new value, for the PUT
-	editValue      any
-	used, refField string
+	Item     json.RawMessage
+	Edit     map[string]any
+	Used     string
+	RefField string `json:"ref_field"`
 }
 
-var samples = []sample{
-	{"purposes", `{"key":"research","name":{"fr":"Recherche","en":"Research"},"consent":"express"}`,
-		"consent", "implied", "membership", "purposes"},
-	{"data-categories", `{"key":"photos","name":{"fr":"Photos"},"sensitive":false}`,
-		"sensitive", true, "preferences", "data_categories"},
-	{"subject-categories", `{"key":"employees","name":{"fr":"Employés","en":"Employees"},"minors":false}`,
-		"name", map[string]any{"fr": "Personnel"}, "members", "subjects"},
-	{"systems", `{"key":"backup","name":"Sauvegardes","provider":"Sauvegarde Québec","location":"CA-QC"}`,
-		"location", "CA-ON", "crm", "systems"},
-	{"recipients", `{"key":"accountant","name":"Cabinet comptable","role":"third_party","location":"CA-QC","contract":false,"pia":false}`,
-		"role", "partner", "nuagique", "recipients"},
-	{"retention-rules", `{"key":"short","name":{"fr":"Court"},"period":"P30D","trigger":"collection","action":"destroy"}`,
-		"period", "P6M", "relationship-end", "retention"},
-	{"activities", `{"key":"surveys","name":{"fr":"Sondages"},"purposes":["newsletter"],"data_categories":["identity"],"subjects":["subscribers"],
-		"sources":["subject"],"collection_means":["email"],"systems":["mailchimp"],"recipients":["mailchimp"],"retention":"inactive-subscribers",
-		"automated_decision":false,"profiling":false}`,
-		"profiling", true, "", ""},
-	{"cookies", `{"key":"theme","name":"ejrs_theme","category":"preferences","duration":"P6M","party":"first"}`,
-		"duration", "session", "", ""},
-	{"measures", `{"key":"yearly-audit","kind":"governance","text":{"fr":"Audit annuel."}}`,
-		"kind", "security", "", ""},
-}
-
-func TestSamplesCoverEveryCollection(t *testing.T) {
+// samples returns the samples by collection path, one for every collection.
+func samples(t *testing.T) map[string]sample {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "items.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]sample
+	if err := inventory.DecodeJSON(bytes.NewReader(data), &out); err != nil {
+		t.Fatalf("testdata/items.json: %v", err)
+	}
 	for _, c := range inventory.Collections {
-		if !slices.ContainsFunc(samples, func(s sample) bool { return s.path == c.Path() }) {
-			t.Errorf("collection %s: got no sample, want one", c.Path())
+		if _, ok := out[c.Path()]; !ok {
+			t.Fatalf("testdata/items.json: got no sample for %s, want one per collection", c.Path())
 		}
 	}
+	return out
 }
 
 func TestCollectionsCRUD(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, ta *testAPI) {
 		tok := ta.tokens[privaq.RoleStaff]
-		for _, s := range samples {
-			t.Run(s.path, func(t *testing.T) {
+		all := samples(t)
+		for _, c := range inventory.Collections {
+			path, s := c.Path(), all[c.Path()]
+			t.Run(path, func(t *testing.T) {
 				var item map[string]any
-				if err := json.Unmarshal([]byte(s.body), &item); err != nil {
+				if err := json.Unmarshal(s.Item, &item); err != nil {
 					t.Fatal(err)
 				}
 				key := item["key"].(string)
-				base := ta.orgPath("/" + s.path)
+				base := ta.orgPath("/" + path)
 
-				res := ta.do(t, request{method: "POST", path: base, token: tok, body: s.body})
+				res := ta.do(t, request{method: "POST", path: base, token: tok, body: []byte(s.Item)})
 				res.want(t, http.StatusCreated, "", "")
 				if got, want := res.header.Get("Location"), base+"/"+key; got != want {
 					t.Errorf("Location: got %q, want %q", got, want)
 				}
-				sameJSON(t, "created", res.body, s.body)
+				sameJSON(t, "created", res.body, []byte(s.Item))
 
-				res = ta.do(t, request{method: "POST", path: base, token: tok, body: s.body})
+				res = ta.do(t, request{method: "POST", path: base, token: tok, body: []byte(s.Item)})
 				res.want(t, http.StatusConflict, privaq.EConflict, "key")
 
 				res = ta.do(t, request{method: "GET", path: base + "/" + key, token: tok})
 				res.want(t, http.StatusOK, "", "")
-				sameJSON(t, "got", res.body, s.body)
+				sameJSON(t, "got", res.body, []byte(s.Item))
 
 				res = ta.do(t, request{method: "GET", path: base, token: tok})
 				res.want(t, http.StatusOK, "", "")
@@ -355,7 +193,7 @@ func TestCollectionsCRUD(t *testing.T) {
 					t.Errorf("last listed key: got %v, want %s", got, key)
 				}
 
-				item[s.edit] = s.editValue
+				maps.Copy(item, s.Edit)
 				res = ta.do(t, request{method: "PUT", path: base + "/" + key, token: tok, body: item})
 				res.want(t, http.StatusOK, "", "")
 				sameJSON(t, "put", res.body, item)
@@ -373,27 +211,27 @@ func TestCollectionsCRUD(t *testing.T) {
 				ta.do(t, request{method: "GET", path: base + "/" + renamed, token: tok}).want(t, http.StatusNotFound, privaq.ENotFound, "")
 				ta.do(t, request{method: "DELETE", path: base + "/" + renamed, token: tok}).want(t, http.StatusNotFound, privaq.ENotFound, "")
 
-				if s.used == "" {
+				if s.Used == "" {
 					return
 				}
 				// Renaming an item in use renames the activity's reference;
 				// deleting it is refused while the activity uses it.
-				res = ta.do(t, request{method: "GET", path: base + "/" + s.used, token: tok})
+				res = ta.do(t, request{method: "GET", path: base + "/" + s.Used, token: tok})
 				res.want(t, http.StatusOK, "", "")
 				used := res.decode(t)
-				used["key"] = s.used + "-renamed"
-				ta.do(t, request{method: "PUT", path: base + "/" + s.used, token: tok, body: used}).want(t, http.StatusOK, "", "")
+				used["key"] = s.Used + "-renamed"
+				ta.do(t, request{method: "PUT", path: base + "/" + s.Used, token: tok, body: used}).want(t, http.StatusOK, "", "")
 				res = ta.do(t, request{method: "GET", path: ta.orgPath("/activities/member-registration"), token: tok})
 				res.want(t, http.StatusOK, "", "")
-				ref := res.decode(t)[s.refField]
+				ref := res.decode(t)[s.RefField]
 				if l, ok := ref.([]any); ok {
-					if !slices.Contains(l, any(s.used+"-renamed")) || slices.Contains(l, any(s.used)) {
-						t.Errorf("activity %s after the rename: got %v, want %s instead of %s", s.refField, l, s.used+"-renamed", s.used)
+					if !slices.Contains(l, any(s.Used+"-renamed")) || slices.Contains(l, any(s.Used)) {
+						t.Errorf("activity %s after the rename: got %v, want %s instead of %s", s.RefField, l, s.Used+"-renamed", s.Used)
 					}
-				} else if ref != s.used+"-renamed" {
-					t.Errorf("activity %s after the rename: got %v, want %s", s.refField, ref, s.used+"-renamed")
+				} else if ref != s.Used+"-renamed" {
+					t.Errorf("activity %s after the rename: got %v, want %s", s.RefField, ref, s.Used+"-renamed")
 				}
-				ta.do(t, request{method: "DELETE", path: base + "/" + s.used + "-renamed", token: tok}).want(t, http.StatusConflict, privaq.EConflict, "")
+				ta.do(t, request{method: "DELETE", path: base + "/" + s.Used + "-renamed", token: tok}).want(t, http.StatusConflict, privaq.EConflict, "")
 			})
 		}
 
@@ -407,6 +245,7 @@ func TestCollectionsCRUD(t *testing.T) {
 }
 
 func TestSections(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, ta *testAPI) {
 		demo := inventory.Demo()
 		tok := ta.tokens[privaq.RoleOfficer]
@@ -454,6 +293,7 @@ func TestSections(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, ta *testAPI) {
 		tok := ta.tokens[privaq.RoleOfficer]
 		revoked := ta.tokens[privaq.RoleIntegration]
@@ -528,6 +368,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestRoles(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, ta *testAPI) {
 		purpose := `{"key":"x","name":{"fr":"X"},"consent":"express"}`
 		for _, tc := range []struct {
@@ -582,6 +423,7 @@ func TestRoles(t *testing.T) {
 }
 
 func TestInventoryRoundTrip(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, ta *testAPI) {
 		tok := ta.tokens[privaq.RoleStaff]
 		doc := inventory.Demo()
@@ -626,6 +468,7 @@ func TestInventoryRoundTrip(t *testing.T) {
 }
 
 func TestChecks(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, ta *testAPI) {
 		res := ta.do(t, request{method: "GET", path: ta.orgPath("/checks"), token: ta.tokens[privaq.RoleAuditor]})
 		res.want(t, http.StatusOK, "", "")
@@ -656,6 +499,7 @@ func TestChecks(t *testing.T) {
 }
 
 func TestAuditLog(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, ta *testAPI) {
 		staff := ta.tokens[privaq.RoleStaff]
 		ta.do(t, request{method: "POST", path: ta.orgPath("/purposes"), token: staff, body: `{"key":"x","name":{"fr":"X"},"consent":"express"}`}).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"privaq"
 	"privaq/internal/inventory"
@@ -158,8 +159,7 @@ func (a *API) handleItemCreate(coll inventory.Collection) handler {
 			return err
 		}
 		w.Header().Set("Location", r.URL.Path+"/"+key)
-		writeJSON(w, http.StatusCreated, item)
-		return nil
+		return a.writeStored(w, r, c, coll, key, http.StatusCreated)
 	}
 }
 
@@ -181,10 +181,25 @@ func (a *API) handleItemPut(coll inventory.Collection) handler {
 		status := http.StatusOK
 		if created {
 			status = http.StatusCreated
+			w.Header().Set("Location", strings.TrimSuffix(r.URL.Path, "/"+key)+"/"+newKey)
 		}
-		writeJSON(w, status, item)
-		return nil
+		return a.writeStored(w, r, c, coll, newKey, status)
 	}
+}
+
+// writeStored answers with the item as stored (normalized), not as sent.
+func (a *API) writeStored(w http.ResponseWriter, r *http.Request, c *call, coll inventory.Collection, key string, status int) error {
+	doc, rev, err := a.Inventory.Document(r.Context(), c.actor, c.org.ID)
+	if err != nil {
+		return err
+	}
+	item, ok := coll.Get(doc, key)
+	if !ok {
+		return privaq.Errorf(privaq.ENotFound, "no item with key %q in %s", key, coll.Name())
+	}
+	w.Header().Set("ETag", etag(rev))
+	writeJSON(w, status, item)
+	return nil
 }
 
 func (a *API) handleItemDelete(coll inventory.Collection) handler {
@@ -206,7 +221,7 @@ func (a *API) handleChecks(w http.ResponseWriter, r *http.Request, c *call) erro
 	for _, f := range findings {
 		counts[f.Severity]++
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"findings": findings, "counts": counts})
+	writeJSON(w, http.StatusOK, map[string]any{"findings": nonNil(findings), "counts": counts})
 	return nil
 }
 

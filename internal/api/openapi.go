@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
 
 	"privaq"
@@ -35,11 +34,14 @@ const (
 // obj is a JSON object of the document under construction.
 type obj = map[string]any
 
-// openAPIDoc is built once, on first use; it depends on nothing but code.
-var openAPIDoc = sync.OnceValue(buildOpenAPI)
+// openAPIDoc depends on nothing but code, so it is built once, when the
+// package initializes: a descriptor the builder cannot map stops the binary
+// at start (and the tests), never a request.
+var openAPIDoc = buildOpenAPI()
 
 // OpenAPI returns the OpenAPI 3.1 document describing the API, as JSON.
-func (a *API) OpenAPI() []byte { return openAPIDoc() }
+// Callers must not modify it.
+func (a *API) OpenAPI() []byte { return openAPIDoc }
 
 func (a *API) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -66,6 +68,7 @@ func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
 
 func arrayOf(items obj) obj { return obj{"type": "array", "items": items} }
 
+// str is a string schema, with extra keyword and value pairs.
 func str(extra ...any) obj {
 	s := obj{"type": "string"}
 	for i := 0; i+1 < len(extra); i += 2 {

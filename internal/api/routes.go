@@ -14,6 +14,7 @@ type Route struct {
 
 // Routes registers every API endpoint on mux and returns the list.
 func (a *API) Routes(mux *http.ServeMux) []Route {
+	a.mux = mux
 	var routes []Route
 	handle := func(method, pattern string, h http.Handler) {
 		mux.Handle(method+" "+pattern, h)

@@ -116,6 +116,10 @@ func (s *Service) Create(ctx context.Context, actor privaq.Actor, org privaq.Org
 func (s *Service) Put(ctx context.Context, actor privaq.Actor, org privaq.OrgID, c Collection, key string, item any, newKey string) (created bool, rev int64, err error) {
 	rev, err = s.update(ctx, actor, org, "inventory.update", c.Name()+"/"+key, func(d *Document) error {
 		if newKey != key {
+			if _, exists := c.Get(d, key); !exists {
+				return &privaq.Error{Code: privaq.EValidation, Field: "key", Message: "to create an item, the key in the body must be the key in the path (" + quote(key) + ")",
+					FR: "Pour créer un élément, la clé du corps doit être celle de l’adresse (" + quote(key) + ")."}
+			}
 			if _, exists := c.Get(d, newKey); exists {
 				return &privaq.Error{Code: privaq.EConflict, Field: "key", Message: "an item with key " + quote(newKey) + " already exists in " + c.Name()}
 			}
