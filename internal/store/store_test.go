@@ -34,33 +34,37 @@ type engine struct {
 	file string // SQLite only
 }
 
-func engines(t *testing.T) []engine {
+// openEngine opens one engine's store and a raw connection beside it; the
+// PostgreSQL one skips (or fails under REQUIRE_POSTGRES=1) without a server.
+func openEngine(t *testing.T, name string) engine {
 	t.Helper()
+	if name == "postgres" {
+		pgURL := storetest.PostgresURL(t)
+		raw, err := sql.Open("pgx", pgURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { raw.Close() })
+		return engine{name, storetest.Open(t, pgURL), raw, ""}
+	}
 	dir := t.TempDir()
-	lite, err := store.Open(ctx, "", dir, keys.Random())
+	db, err := store.Open(ctx, "", dir, keys.Random())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { lite.Close() })
+	t.Cleanup(func() { db.Close() })
 	file := filepath.Join(dir, "privaq.db")
-	rawLite, err := sql.Open("sqlite", "file:"+file+"?_pragma=busy_timeout(5000)")
+	raw, err := sql.Open("sqlite", "file:"+file+"?_pragma=busy_timeout(5000)")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { rawLite.Close() })
-	pgURL := storetest.PostgresURL(t)
-	pg := storetest.Open(t, pgURL)
-	rawPG, err := sql.Open("pgx", pgURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rawPG.Close() })
-	return []engine{{"sqlite", lite, rawLite, file}, {"postgres", pg, rawPG, ""}}
+	t.Cleanup(func() { raw.Close() })
+	return engine{name, db, raw, file}
 }
 
 func each(t *testing.T, fn func(t *testing.T, e engine)) {
-	for _, e := range engines(t) {
-		t.Run(e.name, func(t *testing.T) { fn(t, e) })
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) { fn(t, openEngine(t, name)) })
 	}
 }
 
@@ -285,7 +289,7 @@ func TestLoginFailuresCountedPerKey(t *testing.T) {
 // TestSchemasMatch compares the two migration trees through the databases
 // they produce: same tables, same columns, in the same order.
 func TestSchemasMatch(t *testing.T) {
-	es := engines(t)
+	es := []engine{openEngine(t, "sqlite"), openEngine(t, "postgres")}
 	schema := map[string]string{}
 	for _, e := range es {
 		var q string
