@@ -29,15 +29,11 @@ func runInventoryExport(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	db, err := openStore(ctx, &cfg)
+	db, o, err := openOrg(ctx, &cfg, *slug)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	o, err := findOrg(ctx, db, *slug)
-	if err != nil {
-		return err
-	}
 	doc, _, err := (&inventory.Service{Store: db}).Document(ctx, privaq.System(o.ID), o.ID)
 	if err != nil {
 		return err

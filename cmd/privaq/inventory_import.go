@@ -49,15 +49,11 @@ func runInventoryImport(ctx context.Context, args []string, stdin io.Reader, std
 	if err != nil {
 		return err
 	}
-	db, err := openStore(ctx, &cfg)
+	db, o, err := openOrg(ctx, &cfg, *slug)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	o, err := findOrg(ctx, db, *slug)
-	if err != nil {
-		return err
-	}
 	svc := &inventory.Service{Store: db}
 	rev, err := svc.Replace(ctx, privaq.System(o.ID), o.ID, doc)
 	if err != nil {

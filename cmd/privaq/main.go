@@ -191,11 +191,29 @@ func oneLine(s string) string {
 
 // openStore opens (and migrates) the database the configuration names.
 func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	master, err := cfg.Master()
 	if err != nil {
 		return nil, err
 	}
 	return store.Open(ctx, cfg.DatabaseURL, cfg.Data, master)
+}
+
+// openOrg opens the database and finds the organization a command names;
+// the caller closes the database.
+func openOrg(ctx context.Context, cfg *config.Config, slug string) (*store.DB, org.Org, error) {
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, org.Org{}, err
+	}
+	o, err := findOrg(ctx, db, slug)
+	if err != nil {
+		db.Close()
+		return nil, o, err
+	}
+	return db, o, nil
 }
 
 // findOrg resolves an organization slug given on the command line.

@@ -30,15 +30,11 @@ func runTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	db, err := openStore(ctx, &cfg)
+	db, o, err := openOrg(ctx, &cfg, *slug)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	o, err := findOrg(ctx, db, *slug)
-	if err != nil {
-		return err
-	}
 	svc := &org.Service{Store: db, Clock: privaq.SystemClock{}}
 	raw, _, err := svc.CreateToken(ctx, privaq.System(o.ID), o.ID, r, *name)
 	if err != nil {

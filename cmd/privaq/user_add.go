@@ -44,15 +44,11 @@ func runUserAdd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			return err
 		}
 	}
-	db, err := openStore(ctx, &cfg)
+	db, o, err := openOrg(ctx, &cfg, *slug)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	o, err := findOrg(ctx, db, *slug)
-	if err != nil {
-		return err
-	}
 	svc := &org.Service{Store: db, Clock: privaq.SystemClock{}}
 	_, err = db.UserByEmail(ctx, *email)
 	existed := err == nil
