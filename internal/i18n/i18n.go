@@ -81,6 +81,21 @@ func (c *Catalog) T(lang, key string, args ...any) string {
 	return s
 }
 
+// N returns the text of key for a count n, formatted with n. Entries with a
+// count hold "singular|plural"; French uses the singular for 0 and 1,
+// English for 1 only.
+func (c *Catalog) N(lang, key string, n int) string {
+	one, other, ok := strings.Cut(c.T(lang, key), "|")
+	if !ok {
+		other = one
+	}
+	s := other
+	if n == 1 || (lang == "fr" && n == 0) {
+		s = one
+	}
+	return fmt.Sprintf(s, n)
+}
+
 // Negotiate picks the language of a request: ?lang=, then the lang cookie,
 // then Accept-Language, then French.
 func Negotiate(r *http.Request) string {

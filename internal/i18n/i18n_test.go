@@ -38,3 +38,20 @@ func TestNegotiate(t *testing.T) {
 		}
 	}
 }
+
+func TestPlural(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		lang string
+		n    int
+		want string
+	}{{"fr", 0, "0 avertissement"}, {"fr", 1, "1 avertissement"}, {"fr", 2, "2 avertissements"},
+		{"en", 0, "0 warnings"}, {"en", 1, "1 warning"}, {"en", 3, "3 warnings"}} {
+		if got := c.N(tc.lang, "dash.warnings", tc.n); got != tc.want {
+			t.Errorf("N(%s, %d): got %q, want %q", tc.lang, tc.n, got, tc.want)
+		}
+	}
+}

@@ -225,6 +225,30 @@ func (c *checker) dataCategories() {
 	}
 }
 
+// assessedProvider reports whether a system hosted outside Quebec is run by a
+// recipient whose PIA is recorded: hosting is a communication to the
+// provider (P 17), so the provider's PIA covers the system.
+func (c *checker) assessedProvider(s System) bool {
+	for _, r := range c.d.Recipients {
+		if r.PIA && (strings.EqualFold(r.Name, s.Name) || (s.Provider != "" && strings.EqualFold(r.Name, s.Provider))) {
+			return true
+		}
+	}
+	return false
+}
+
+// place names a location for a finding: the rest of Canada in words, other
+// places by their ISO code.
+func place(loc, lang string) string {
+	if loc == "CA" || strings.HasPrefix(loc, "CA-") {
+		if lang == "fr" {
+			return "ailleurs au Canada"
+		}
+		return "elsewhere in Canada"
+	}
+	return loc
+}
+
 // places covers what leaves Quebec or goes to a service provider: a PIA
 // before any communication outside Quebec (P 17, A 70.1), and a written
 // contract with every processor (P 18.3, A 67.2).
@@ -233,8 +257,8 @@ func (c *checker) places() {
 		path := fmt.Sprintf("recipients[%d]", i)
 		if r.Location != "" && OutsideQuebec(r.Location) && !r.PIA {
 			c.add("recipient-no-pia", SeverityError, artOutside, path+".pia", "recipients", r.Key,
-				fmt.Sprintf("The recipient %q is located outside Quebec (%s) without a privacy impact assessment: assess the protection the information will get there before communicating it.", r.Name, r.Location),
-				fmt.Sprintf("Le destinataire « %s » est situé hors du Québec (%s) sans évaluation des facteurs relatifs à la vie privée : évaluez la protection dont les renseignements y bénéficieront avant de les communiquer.", r.Name, r.Location))
+				fmt.Sprintf("The recipient %q is located outside Quebec (%s) without a privacy impact assessment: assess the protection the information will get there before communicating it.", r.Name, place(r.Location, "en")),
+				fmt.Sprintf("Le destinataire « %s » est situé hors du Québec (%s) sans évaluation des facteurs relatifs à la vie privée : évaluez la protection dont les renseignements y bénéficieront avant de les communiquer.", r.Name, place(r.Location, "fr")))
 		}
 		if r.Role == RoleProcessor && !r.Contract {
 			c.add("processor-no-contract", SeverityError, artProcessor, path+".contract", "recipients", r.Key,
@@ -243,10 +267,10 @@ func (c *checker) places() {
 		}
 	}
 	for i, s := range c.d.Systems {
-		if s.Location != "" && OutsideQuebec(s.Location) {
+		if s.Location != "" && OutsideQuebec(s.Location) && !c.assessedProvider(s) {
 			c.add("system-outside-quebec", SeverityWarning, artOutside, fmt.Sprintf("systems[%d].location", i), "systems", s.Key,
-				fmt.Sprintf("The system %q keeps information outside Quebec (%s): make sure a privacy impact assessment covers it.", s.Name, s.Location),
-				fmt.Sprintf("Le système « %s » conserve des renseignements hors du Québec (%s) : assurez-vous qu’une évaluation des facteurs relatifs à la vie privée le couvre.", s.Name, s.Location))
+				fmt.Sprintf("The system %q keeps information outside Quebec (%s): record its provider as a recipient and note the privacy impact assessment that covers it.", s.Name, place(s.Location, "en")),
+				fmt.Sprintf("Le système « %s » conserve des renseignements hors du Québec (%s) : inscrivez son fournisseur parmi les destinataires et indiquez l’évaluation des facteurs relatifs à la vie privée qui le couvre.", s.Name, place(s.Location, "fr")))
 		}
 	}
 }

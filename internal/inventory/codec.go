@@ -43,7 +43,9 @@ func FormatFromName(filename string) (string, error) {
 // can load a draft and show every remaining problem at once.
 func Parse(data []byte, format string) (*Document, error) {
 	if len(data) > MaxDocumentSize {
-		return nil, privaq.Errorf(privaq.ETooLarge, "the inventory is %d bytes: the limit is %d bytes (10 MiB)", len(data), MaxDocumentSize)
+		e := privaq.Errorf(privaq.ETooLarge, "the inventory is %d bytes: the limit is %d bytes (10 MiB)", len(data), MaxDocumentSize)
+		e.FR = fr("Le fichier dépasse la limite de 10 Mio.")
+		return nil, e
 	}
 	d := new(Document)
 	switch format {
@@ -62,7 +64,7 @@ func Parse(data []byte, format string) (*Document, error) {
 	var errs privaq.ValidationErrors
 	for _, is := range d.validate().issues {
 		if is.format {
-			errs = append(errs, &privaq.Error{Code: privaq.EValidation, Field: is.field, Message: is.en})
+			errs = append(errs, &privaq.Error{Code: privaq.EValidation, Field: is.field, Message: is.en, FR: fr(is.fr)})
 		}
 	}
 	if len(errs) > 0 {
@@ -106,14 +108,14 @@ func decodeYAML(data []byte, d *Document) (err error) {
 	var root, extra yaml.Node
 	if err := dec.Decode(&root); err != nil {
 		if errors.Is(err, io.EOF) {
-			return privaq.Errorf(privaq.EInvalidJSON, "the YAML document is empty")
+			return &privaq.Error{Code: privaq.EInvalidJSON, Message: "the YAML document is empty", FR: "Le document YAML est vide."}
 		}
 		return yamlError(err)
 	}
 	// A second document would be silently ignored by Decode: an import
 	// must not drop half of what the user sent.
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return privaq.Errorf(privaq.EInvalidJSON, "the file holds more than one YAML document: keep only one")
+		return &privaq.Error{Code: privaq.EInvalidJSON, Message: "the file holds more than one YAML document: keep only one", FR: fr("Le fichier contient plus d’un document YAML : n’en gardez qu’un.")}
 	}
 	if e := findYAML(&root, docType, ""); e != nil {
 		return e
@@ -129,9 +131,10 @@ func decodeYAML(data []byte, d *Document) (err error) {
 func yamlError(err error) error {
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
-		return &privaq.Error{Code: privaq.EValidation, Message: "the document does not match the inventory format: " + te.Errors[0], Err: err}
+		return &privaq.Error{Code: privaq.EValidation, Message: "the document does not match the inventory format: " + te.Errors[0], FR: fr("Le document ne suit pas le format de l’inventaire : ") + te.Errors[0], Err: err}
 	}
-	return &privaq.Error{Code: privaq.EInvalidJSON, Message: "malformed YAML: " + strings.TrimPrefix(err.Error(), "yaml: "), Err: err}
+	detail := strings.TrimPrefix(err.Error(), "yaml: ")
+	return &privaq.Error{Code: privaq.EInvalidJSON, Message: "malformed YAML: " + detail, FR: fr("YAML mal formé : ") + detail, Err: err}
 }
 
 // refineJSON replaces the bare field name encoding/json reports with the

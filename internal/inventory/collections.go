@@ -296,16 +296,16 @@ func jsonError(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return &privaq.Error{Code: privaq.EInvalidJSON, Message: fmt.Sprintf("malformed JSON at byte %d: %s", syn.Offset, syn.Error()), Err: err}
+		return &privaq.Error{Code: privaq.EInvalidJSON, Message: fmt.Sprintf("malformed JSON at byte %d: %s", syn.Offset, syn.Error()), FR: fr(fmt.Sprintf("JSON mal formé à l’octet %d.", syn.Offset)), Err: err}
 	case errors.As(err, &typ):
 		return &privaq.Error{Code: privaq.EValidation, Field: typ.Field, Message: fmt.Sprintf("%s must be %s, not %s", fieldLabel(typ.Field), jsonTypeName(typ.Type.Kind().String()), typ.Value)}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return privaq.Errorf(privaq.EInvalidJSON, "the JSON document is empty or cut short")
+		return &privaq.Error{Code: privaq.EInvalidJSON, Message: "the JSON document is empty or cut short", FR: "Le document JSON est vide ou tronqué."}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// encoding/json has no typed error for unknown fields; its message
 		// format is stable and documented by DisallowUnknownFields.
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &privaq.Error{Code: privaq.EValidation, Field: name, Message: fmt.Sprintf("unknown field %q", name)}
+		return &privaq.Error{Code: privaq.EValidation, Field: name, Message: fmt.Sprintf("unknown field %q", name), FR: fr(fmt.Sprintf("Champ inconnu « %s ».", name))}
 	}
 	var pe *privaq.Error
 	if errors.As(err, &pe) {

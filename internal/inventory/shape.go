@@ -27,11 +27,15 @@ func joinPath(path, name string) string {
 }
 
 func unknownField(path, name string) *privaq.Error {
-	return privaq.FieldError(joinPath(path, name), "Unknown field %q: remove it or check its spelling.", name)
+	e := privaq.FieldError(joinPath(path, name), "Unknown field %q: remove it or check its spelling.", name)
+	e.FR = fr(fmt.Sprintf("Champ inconnu « %s » : retirez-le ou vérifiez son orthographe.", name))
+	return e
 }
 
 func wrongType(path string, t reflect.Type) *privaq.Error {
-	return privaq.FieldError(path, "This value has the wrong type: it must be %s.", typeWord(t))
+	e := privaq.FieldError(path, "This value has the wrong type: it must be %s.", typeWord(t))
+	e.FR = fr("Cette valeur n’a pas le bon type pour ce champ.")
+	return e
 }
 
 func typeWord(t reflect.Type) string {

@@ -74,7 +74,7 @@ func (v *validator) add(field, en, fr string) *issue {
 func (v *validator) errors() privaq.ValidationErrors {
 	var errs privaq.ValidationErrors
 	for _, is := range v.issues {
-		errs = append(errs, &privaq.Error{Code: privaq.EValidation, Field: is.field, Message: is.en, FR: is.fr})
+		errs = append(errs, &privaq.Error{Code: privaq.EValidation, Field: is.field, Message: is.en, FR: fr(is.fr)})
 	}
 	return errs
 }

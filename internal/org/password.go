@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -77,8 +78,15 @@ func CheckPassword(hash, password string) bool {
 }
 
 // dummyHash makes a failed lookup cost as much as a wrong password, so that
-// response times do not tell which emails have accounts.
-var dummyHash, _ = HashPassword("privaq-timing-equalizer")
+// response times do not tell which emails have accounts. It is computed on
+// first use: commands that never sign anyone in should not pay for it.
+var dummyHash = sync.OnceValue(func() string {
+	h, err := HashPassword("privaq-timing-equalizer")
+	if err != nil {
+		panic("argon2id with fixed parameters failed: " + err.Error())
+	}
+	return h
+})
 
 // GeneratePassword returns a random password for accounts created without one.
 func GeneratePassword() string { return secret(15) } // 24 characters

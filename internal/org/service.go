@@ -241,7 +241,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (string
 	if err == nil {
 		ok = CheckPassword(u.PasswordHash, password)
 	} else {
-		CheckPassword(dummyHash, password)
+		CheckPassword(dummyHash(), password)
 	}
 	if !ok {
 		for _, k := range []string{emailKey, ipKey} {
@@ -269,7 +269,8 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (string
 		return "", Session{}, err
 	}
 	if !sess.MFAPending {
-		if err := s.Store.AppendAudit(ctx, audit.Entry{Kind: privaq.ActorUser, UserID: u.ID, Action: "login", Target: fmt.Sprintf("user:%d", u.ID), IP: ip}); err != nil {
+		// The sign-in belongs to the organization the session opens on.
+		if err := s.Store.AppendAudit(ctx, audit.Entry{OrgID: sess.OrgID, Kind: privaq.ActorUser, UserID: u.ID, Action: "login", Target: fmt.Sprintf("user:%d", u.ID), IP: ip}); err != nil {
 			return "", Session{}, err
 		}
 	}
@@ -295,6 +296,9 @@ func (s *Service) VerifyTOTP(ctx context.Context, sess Session, code, ip string)
 		if err := s.Store.RecordLoginFailure(ctx, key, now); err != nil {
 			return sess, err
 		}
+		if err := s.Store.AppendAudit(ctx, audit.Entry{OrgID: sess.OrgID, Kind: privaq.ActorUser, UserID: u.ID, Action: "login.totp_failed", Target: fmt.Sprintf("user:%d", u.ID), IP: ip}); err != nil {
+			return sess, err
+		}
 		return sess, privaq.FieldError("code", "wrong or expired code")
 	}
 	sess.MFAPending = false
@@ -302,7 +306,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, sess Session, code, ip string)
 	if err := s.Store.UpdateSession(ctx, sess); err != nil {
 		return sess, err
 	}
-	return sess, s.Store.AppendAudit(ctx, audit.Entry{Kind: privaq.ActorUser, UserID: u.ID, Action: "login", Target: fmt.Sprintf("user:%d", u.ID), Detail: map[string]any{"mfa": "totp"}, IP: ip})
+	return sess, s.Store.AppendAudit(ctx, audit.Entry{OrgID: sess.OrgID, Kind: privaq.ActorUser, UserID: u.ID, Action: "login", Target: fmt.Sprintf("user:%d", u.ID), Detail: map[string]any{"mfa": "totp"}, IP: ip})
 }
 
 func validTOTP(secret, code string, now time.Time) bool {
@@ -373,7 +377,7 @@ func (s *Service) Logout(ctx context.Context, sess Session, ip string) error {
 	if err := s.Store.DeleteSession(ctx, sess.IDHash); err != nil {
 		return err
 	}
-	return s.Store.AppendAudit(ctx, audit.Entry{Kind: privaq.ActorUser, UserID: sess.UserID, Action: "logout", Target: fmt.Sprintf("user:%d", sess.UserID), IP: ip})
+	return s.Store.AppendAudit(ctx, audit.Entry{OrgID: sess.OrgID, Kind: privaq.ActorUser, UserID: sess.UserID, Action: "logout", Target: fmt.Sprintf("user:%d", sess.UserID), IP: ip})
 }
 
 // ActorFor builds the actor of a signed-in user in one organization, or

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -87,6 +88,9 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// requestIDRE accepts a caller's request id only if it is safe to log.
+var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+
 // observe gives each request an id, recovers panics as a 500, logs one line
 // and records metrics labelled by route pattern (never the raw path, which
 // would carry keys and slugs and explode the label set).
@@ -94,7 +98,7 @@ func observe(log *slog.Logger, set *metrics.Set, next http.Handler) http.Handler
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
-		if id == "" || len(id) > 64 {
+		if !requestIDRE.MatchString(id) {
 			b := make([]byte, 8)
 			rand.Read(b)
 			id = hex.EncodeToString(b)
@@ -105,10 +109,15 @@ func observe(log *slog.Logger, set *metrics.Set, next http.Handler) http.Handler
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p) // the server's own way to abort a response
+				}
 				log.ErrorContext(r.Context(), "panic", "request_id", id, "panic", fmt.Sprint(p), "route", r.Pattern)
 				if sw.status == 0 {
 					if strings.HasPrefix(r.URL.Path, "/api/") {
-						http.Error(sw, `{"error":{"code":"internal","message":"an internal error occurred; it has been logged"}}`, http.StatusInternalServerError)
+						sw.Header().Set("Content-Type", "application/json; charset=utf-8")
+						sw.WriteHeader(http.StatusInternalServerError)
+						fmt.Fprintln(sw, `{"error":{"code":"internal","message":"an internal error occurred; it has been logged"}}`)
 					} else {
 						http.Error(sw, "Erreur interne / Internal error", http.StatusInternalServerError)
 					}
@@ -119,7 +128,7 @@ func observe(log *slog.Logger, set *metrics.Set, next http.Handler) http.Handler
 				route = "unmatched"
 			}
 			d := time.Since(start)
-			set.GetOrCreateHistogram(fmt.Sprintf(`privaq_http_request_duration_seconds{route=%q}`, route)).Update(d.Seconds())
+			set.GetOrCreatePrometheusHistogram(fmt.Sprintf(`privaq_http_request_duration_seconds{route=%q}`, route)).Update(d.Seconds())
 			set.GetOrCreateCounter(fmt.Sprintf(`privaq_http_requests_total{route=%q,code="%d"}`, route, sw.status)).Inc()
 			log.InfoContext(r.Context(), "http_request", "request_id", id, "method", r.Method, "route", route,
 				"status", sw.status, "bytes", sw.bytes, "duration_ms", d.Milliseconds())

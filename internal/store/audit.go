@@ -34,8 +34,10 @@ func (db *DB) appendAudit(ctx context.Context, q querier, e audit.Entry, at time
 	return err
 }
 
-// ListAudit lists an organization's entries, newest first, with the sign-ins
-// of its members (those entries belong to no organization).
+// ListAudit lists an organization's entries, newest first. Entries of no
+// organization (failed sign-ins, sign-ins before any membership) are never
+// shown to a tenant: adding an account to one's organization must not
+// reveal what that person did elsewhere.
 func (db *DB) ListAudit(ctx context.Context, org privaq.OrgID, f audit.Filter) ([]audit.Entry, error) {
 	before := f.Before
 	if before <= 0 {
@@ -46,8 +48,7 @@ func (db *DB) ListAudit(ctx context.Context, org privaq.OrgID, f audit.Filter) (
 		FROM audit_log a
 		LEFT JOIN users u ON u.id = a.actor_user_id
 		LEFT JOIN tokens t ON t.id = a.actor_token_id
-		WHERE (a.org_id = $1 OR (a.org_id IS NULL AND a.actor_user_id IN (SELECT user_id FROM memberships WHERE org_id = $1)))
-		  AND a.id < $2 AND a.action LIKE $3
+		WHERE a.org_id = $1 AND a.id < $2 AND a.action LIKE $3
 		ORDER BY a.id DESC LIMIT $4`, org, before, f.Action+"%", f.Limit)
 	if err != nil {
 		return nil, db.dialect.mapError(err, "audit log")

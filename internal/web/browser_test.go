@@ -234,13 +234,13 @@ func browserPurposeCreated(t *testing.T, ctx context.Context, st *browserStack) 
 		nameEN = "Summer volunteering"
 	)
 	nav := chromedp.CSS(`nav.side a[href$="/inventory/purposes"]`)
-	if got := browserRun(t, ctx, "read the menu", chromedp.Text(nav)); got != "Fins" {
-		t.Fatalf("purposes menu entry: got %q, want %q", got, "Fins")
+	if got := browserRun(t, ctx, "read the menu", chromedp.Text(nav)); got != "Finalités" {
+		t.Fatalf("purposes menu entry: got %q, want %q", got, "Finalités")
 	}
-	if status, _ := browserNavigate(t, ctx, "open Fins", chromedp.Click(nav)); status != http.StatusOK {
+	if status, _ := browserNavigate(t, ctx, "open Finalités", chromedp.Click(nav)); status != http.StatusOK {
 		t.Fatalf("purposes list: got status %d, want 200", status)
 	}
-	add := chromedp.CSS(`main a.button[href$="/inventory/purposes/new"]`)
+	add := chromedp.CSS(`main a.button[href$="/inventory/purposes/_new"]`)
 	if got := browserRun(t, ctx, "read the add button", chromedp.Text(add)); got != "Ajouter" {
 		t.Fatalf("add button: got %q, want %q", got, "Ajouter")
 	}
@@ -286,7 +286,7 @@ func browserFormErrorKept(t *testing.T, ctx context.Context, st *browserStack) {
 		key  = "Bad Key!"
 		name = "Camp de jour — inscriptions"
 	)
-	form := st.org("inventory/purposes/new")
+	form := st.org("inventory/purposes/_new")
 	browserDo(t, ctx, "fill the form",
 		chromedp.Navigate(form),
 		chromedp.SendKeys(chromedp.ID("f-key"), key),
@@ -461,7 +461,7 @@ func browserAxe(t *testing.T, ctx context.Context, st *browserStack) {
 		}},
 		{"purpose-form-error", func(t *testing.T, lang string) {
 			browserDo(t, ctx, "fill",
-				chromedp.Navigate(st.org("inventory/purposes/new?lang="+lang)),
+				chromedp.Navigate(st.org("inventory/purposes/_new?lang="+lang)),
 				chromedp.SendKeys(chromedp.ID("f-key"), "Bad Key!"),
 				chromedp.SendKeys(chromedp.ID("f-name-fr"), "Nom"),
 			)

@@ -69,7 +69,7 @@ func (w *Web) itemDetail(q *req, c inventory.Collection, item any) string {
 	case *inventory.RetentionRule:
 		parts = append(parts, string(it.Period), q.T("opt."+string(it.Action)))
 	case *inventory.Activity:
-		parts = append(parts, q.T("items.purposes_count", len(it.Purposes)), q.T("items.data_count", len(it.DataCategories)))
+		parts = append(parts, q.N("items.purposes_count", len(it.Purposes)), q.N("items.data_count", len(it.DataCategories)))
 	case *inventory.Cookie:
 		parts = append(parts, q.T("opt."+string(it.Category)), it.Service, string(it.Duration))
 	case *inventory.Measure:
@@ -156,7 +156,7 @@ func (w *Web) handleItemForm(rw http.ResponseWriter, r *http.Request, q *req) er
 
 func (w *Web) itemTitle(q *req, c inventory.Collection, key string) {
 	if key == "" {
-		q.Title = q.T("coll."+c.Name()) + " — " + q.T("items.new")
+		q.Title = q.T("new." + c.Name())
 	} else {
 		q.Title = q.T("coll."+c.Name()) + " — " + key
 	}

@@ -143,6 +143,9 @@ type Page struct {
 // T translates a catalog key into the page's language.
 func (p *Page) T(key string, args ...any) string { return p.cat.T(p.Lang, key, args...) }
 
+// N translates a key with a count, choosing the singular or plural form.
+func (p *Page) N(key string, n int) string { return p.cat.N(p.Lang, key, n) }
+
 // Can reports whether the signed-in role holds a permission, to hide what
 // it may not do (the services check again).
 func (p *Page) Can(perm string) bool { return p.Role.Can(privaq.Permission(perm)) }
@@ -224,7 +227,7 @@ type pageHandler func(rw http.ResponseWriter, r *http.Request, q *req) error
 // signedIn wraps a handler that needs a session; withOrg also resolves the
 // {org} of the path and the user's role in it.
 func (w *Web) signedIn(withOrg bool, h pageHandler) http.Handler {
-	return w.protect.Handler(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	return w.guard(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		p := w.newPage(rw, r)
 		q := &req{Page: p}
 		err := w.authenticate(rw, r, q, withOrg)
@@ -234,6 +237,43 @@ func (w *Web) signedIn(withOrg bool, h pageHandler) http.Handler {
 		if err != nil {
 			w.fail(rw, r, q, err)
 		}
+	}))
+}
+
+// Form bodies are limited like API bodies (SPEC §4): 1 MiB, and 10 MiB for
+// the inventory import.
+const (
+	maxForm   = 1 << 20
+	maxUpload = 10<<20 + 64<<10
+)
+
+// guard limits the body and refuses cross-origin form posts before anything
+// reads the request.
+func (w *Web) guard(h http.Handler) http.Handler {
+	return w.protect.Handler(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		limit := int64(maxForm)
+		if strings.HasSuffix(r.URL.Path, "/transfer/import") {
+			limit = maxUpload
+		}
+		r.Body = http.MaxBytesReader(rw, r.Body, limit)
+		if r.Method == http.MethodPost {
+			var err error
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+				err = r.ParseMultipartForm(limit) // in memory: nothing spills to disk
+			} else {
+				err = r.ParseForm()
+			}
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				http.Error(rw, "Requête trop volumineuse / Request too large", http.StatusRequestEntityTooLarge)
+				return
+			}
+			if err != nil {
+				http.Error(rw, "Formulaire illisible / Unreadable form", http.StatusBadRequest)
+				return
+			}
+		}
+		h.ServeHTTP(rw, r)
 	}))
 }
 

@@ -198,7 +198,7 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 			"/admin/o/demo/audit", "/admin/o/demo/transfer", "/admin/o/demo/access", "/admin/account", "/admin/orgs"}
 		doc := inventory.Demo()
 		for _, c := range inventory.Collections {
-			pages = append(pages, "/admin/o/demo/inventory/"+c.Path(), "/admin/o/demo/inventory/"+c.Path()+"/new",
+			pages = append(pages, "/admin/o/demo/inventory/"+c.Path(), "/admin/o/demo/inventory/"+c.Path()+"/_new",
 				"/admin/o/demo/inventory/"+c.Path()+"/"+c.Keys(doc)[0])
 		}
 		for _, lang := range []string{"fr", "en"} {
@@ -243,17 +243,17 @@ func TestCSRF(t *testing.T) {
 	b := s.browser(t)
 	b.login("officer@demo.test")
 	form := url.Values{"key": {"x"}, "name.fr": {"X"}, "consent": {"implied"}}
-	if code, _, _ := b.post("/admin/o/demo/inventory/purposes/new", form); code != http.StatusForbidden {
+	if code, _, _ := b.post("/admin/o/demo/inventory/purposes/_new", form); code != http.StatusForbidden {
 		t.Errorf("no token: got %d, want 403", code)
 	}
 	form.Set("_csrf", b.csrf("/admin/o/demo/"))
-	req, _ := http.NewRequest("POST", b.base+"/admin/o/demo/inventory/purposes/new", strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest("POST", b.base+"/admin/o/demo/inventory/purposes/_new", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
 	if code, _, _ := b.do(req); code != http.StatusForbidden {
 		t.Errorf("cross-site with a valid token: got %d, want 403", code)
 	}
-	if code, _, _ := b.post("/admin/o/demo/inventory/purposes/new", form); code != http.StatusSeeOther {
+	if code, _, _ := b.post("/admin/o/demo/inventory/purposes/_new", form); code != http.StatusSeeOther {
 		t.Errorf("same-site with the token: got %d, want 303", code)
 	}
 }
@@ -264,7 +264,7 @@ func TestInventoryForms(t *testing.T) {
 		b.login("staff@demo.test")
 		tok := b.csrf("/admin/o/demo/")
 		name := "Bénévolat d’été à l’école Saint-Éloi"
-		code, _, h := b.post("/admin/o/demo/inventory/purposes/new", url.Values{"_csrf": {tok}, "key": {"benevolat-ete"},
+		code, _, h := b.post("/admin/o/demo/inventory/purposes/_new", url.Values{"_csrf": {tok}, "key": {"benevolat-ete"},
 			"name.fr": {name}, "name.en": {"Summer volunteering"}, "consent": {"express"}})
 		if code != http.StatusSeeOther {
 			t.Fatalf("create: got %d, want 303", code)
@@ -277,7 +277,7 @@ func TestInventoryForms(t *testing.T) {
 			t.Errorf("the list does not confirm the save")
 		}
 		// A rejected form keeps the input and explains, in French, beside the field.
-		code, body, _ := b.post("/admin/o/demo/inventory/purposes/new", url.Values{"_csrf": {tok}, "key": {"Bad Key!"},
+		code, body, _ := b.post("/admin/o/demo/inventory/purposes/_new", url.Values{"_csrf": {tok}, "key": {"Bad Key!"},
 			"name.fr": {"Garde « estivale »"}, "consent": {"express"}})
 		if code != http.StatusUnprocessableEntity {
 			t.Fatalf("bad key: got %d, want 422", code)
@@ -291,13 +291,13 @@ func TestInventoryForms(t *testing.T) {
 			t.Errorf("the key error is not in French")
 		}
 		// In English the same error is in English.
-		_, body, _ = b.post("/admin/o/demo/inventory/purposes/new?lang=en", url.Values{"_csrf": {tok}, "key": {"Bad Key!"}, "name.fr": {"X"}, "consent": {"express"}})
+		_, body, _ = b.post("/admin/o/demo/inventory/purposes/_new?lang=en", url.Values{"_csrf": {tok}, "key": {"Bad Key!"}, "name.fr": {"X"}, "consent": {"express"}})
 		if !strings.Contains(body, "The form has errors") {
 			t.Errorf("English form error missing")
 		}
 		// Duplicate key.
 		// The English page set the language cookie; come back to French.
-		code, body, _ = b.post("/admin/o/demo/inventory/purposes/new?lang=fr", url.Values{"_csrf": {tok}, "key": {"benevolat-ete"}, "name.fr": {"Y"}, "consent": {"implied"}})
+		code, body, _ = b.post("/admin/o/demo/inventory/purposes/_new?lang=fr", url.Values{"_csrf": {tok}, "key": {"benevolat-ete"}, "name.fr": {"Y"}, "consent": {"implied"}})
 		if code != http.StatusUnprocessableEntity || !strings.Contains(body, "déjà utilisée") {
 			t.Errorf("duplicate: got %d, want 422 saying the key is taken", code)
 		}
@@ -369,7 +369,7 @@ func TestRolesAndTenants(t *testing.T) {
 			t.Errorf("auditor reads the audit log: got %d, want 200", code)
 		}
 		tok := aud.csrf("/admin/o/demo/")
-		if code, _, _ := aud.post("/admin/o/demo/inventory/purposes/new", url.Values{"_csrf": {tok}, "key": {"x"}, "name.fr": {"X"}, "consent": {"implied"}}); code != http.StatusForbidden {
+		if code, _, _ := aud.post("/admin/o/demo/inventory/purposes/_new", url.Values{"_csrf": {tok}, "key": {"x"}, "name.fr": {"X"}, "consent": {"implied"}}); code != http.StatusForbidden {
 			t.Errorf("auditor writes: got %d, want 403", code)
 		}
 		if code, _ := aud.get("/admin/o/demo/access"); code != http.StatusForbidden {
@@ -544,7 +544,7 @@ func TestTextareaLineBreaksFromBrowsers(t *testing.T) {
 	b := s.browser(t)
 	b.login("staff@demo.test")
 	tok := b.csrf("/admin/o/demo/")
-	code, _, _ := b.post("/admin/o/demo/inventory/measures/new", url.Values{"_csrf": {tok}, "key": {"chiffrement"}, "kind": {"security"},
+	code, _, _ := b.post("/admin/o/demo/inventory/measures/_new", url.Values{"_csrf": {tok}, "key": {"chiffrement"}, "kind": {"security"},
 		"text.fr": {"Premier paragraphe.\r\n\r\nDeuxième paragraphe."}})
 	if code != http.StatusSeeOther {
 		t.Fatalf("CRLF text: got %d, want 303", code)
@@ -552,5 +552,67 @@ func TestTextareaLineBreaksFromBrowsers(t *testing.T) {
 	_, yaml := b.get("/admin/o/demo/transfer/export?format=yaml")
 	if strings.Contains(yaml, "\r") || !strings.Contains(yaml, "Premier paragraphe.\n") {
 		t.Errorf("stored text should have LF line breaks")
+	}
+}
+
+func TestAddingAnAccountRevealsNothingOfItsPast(t *testing.T) {
+	s := newTestSite(t, "")
+	ctx := context.Background()
+	victim := s.browser(t)
+	victim.login("staff@demo.test") // a sign-in in "demo"
+	other, err := s.orgs.Store.OrgBySlug(ctx, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The officer of "other" attaches the demo staff member's account...
+	if _, _, err := s.orgs.AddUser(ctx, privaq.Actor{Kind: privaq.ActorUser, OrgID: other.ID, Role: privaq.RoleOfficer}, other.ID, "staff@demo.test", "", privaq.RoleAuditor, ""); err != nil {
+		t.Fatal(err)
+	}
+	out := s.browser(t)
+	out.login("outsider@other.test")
+	_, page := out.get("/admin/o/other/audit")
+	// ...and sees the membership change, but not the sign-in made in "demo".
+	if strings.Count(page, ">staff@demo.test<") != 0 {
+		t.Errorf("the audit log of \"other\" shows actions of staff@demo.test taken in \"demo\"")
+	}
+	if !strings.Contains(page, "membership.set") {
+		t.Errorf("the audit log of \"other\" lacks its own membership change")
+	}
+}
+
+func TestFormBodiesAreLimited(t *testing.T) {
+	s := newTestSite(t, "")
+	b := s.browser(t)
+	b.login("staff@demo.test")
+	tok := b.csrf("/admin/o/demo/")
+	code, _, _ := b.post("/admin/o/demo/inventory/purposes/_new", url.Values{"_csrf": {tok}, "key": {"x"}, "name.fr": {strings.Repeat("a", 2<<20)}})
+	if code != http.StatusRequestEntityTooLarge {
+		t.Errorf("2 MiB form: got %d, want 413", code)
+	}
+	if code, _, _ := b.post("/admin/login", url.Values{"email": {strings.Repeat("a", 2<<20)}}); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("2 MiB sign-in form: got %d, want 413", code)
+	}
+}
+
+func TestItemKeyedNewCanBeEdited(t *testing.T) {
+	s := newTestSite(t, "")
+	b := s.browser(t)
+	b.login("staff@demo.test")
+	tok := b.csrf("/admin/o/demo/")
+	if code, _, _ := b.post("/admin/o/demo/inventory/purposes/_new", url.Values{"_csrf": {tok}, "key": {"new"}, "name.fr": {"Nouveautés"}, "consent": {"implied"}}); code != http.StatusSeeOther {
+		t.Fatalf("create key new: got %d", code)
+	}
+	if _, page := b.get("/admin/o/demo/inventory/purposes/new"); !strings.Contains(page, `value="Nouveautés"`) {
+		t.Errorf("the item keyed \"new\" does not open its own form")
+	}
+}
+
+func TestReadOnlyRolesGetDisabledForms(t *testing.T) {
+	s := newTestSite(t, "")
+	b := s.browser(t)
+	b.login("auditor@demo.test")
+	_, page := b.get("/admin/o/demo/inventory/purposes/" + inventory.Demo().Purposes[0].Key)
+	if !strings.Contains(page, "<fieldset class=\"readonly\" disabled>") {
+		t.Errorf("an auditor gets an editable form")
 	}
 }

@@ -57,14 +57,14 @@ T = {
  "role.auditor": ("Vérificateur", "Auditor"),
  "role.integration": ("Intégration (API)", "Integration (API)"),
  "dash.compliance": ("Conformité", "Compliance"),
- "dash.errors": ("%d à corriger", "%d to fix"),
- "dash.warnings": ("%d avertissement(s)", "%d warning(s)"),
- "dash.infos": ("%d information(s)", "%d note(s)"),
+ "dash.errors": ("%d à corriger|%d à corriger", "%d to fix|%d to fix"),
+ "dash.warnings": ("%d avertissement|%d avertissements", "%d warning|%d warnings"),
+ "dash.infos": ("%d information|%d informations", "%d note|%d notes"),
  "dash.no_officer": ("Aucun responsable de la protection des renseignements personnels n’est publié.", "No privacy officer is published."),
  "dash.set_officer": ("Le désigner", "Name one"),
  "dash.collection": ("Section", "Section"),
  "dash.count": ("Éléments", "Items"),
- "coll.purposes": ("Fins", "Purposes"),
+ "coll.purposes": ("Finalités", "Purposes"),
  "coll.data_categories": ("Catégories de renseignements", "Data categories"),
  "coll.subject_categories": ("Personnes concernées", "People concerned"),
  "coll.systems": ("Systèmes", "Systems"),
@@ -83,7 +83,15 @@ T = {
  "intro.cookies": ("Les témoins et traceurs du site Web, par catégorie. Seuls les témoins nécessaires sont déposés sans consentement.", "The website's cookies and trackers, by category. Only necessary cookies are set without consent."),
  "intro.measures": ("Les mesures de gouvernance, de sécurité, de formation et de confidentialité que l’organisation applique.", "The governance, security, training and confidentiality measures the organization takes."),
  "items.add": ("Ajouter", "Add"),
- "items.new": ("Nouvel élément", "New item"),
+ "new.purposes": ("Nouvelle finalité", "New purpose"),
+ "new.data_categories": ("Nouvelle catégorie de renseignements", "New data category"),
+ "new.subject_categories": ("Nouvelle catégorie de personnes", "New group of people"),
+ "new.systems": ("Nouveau système", "New system"),
+ "new.recipients": ("Nouveau destinataire", "New recipient"),
+ "new.retention_rules": ("Nouvelle règle de conservation", "New retention rule"),
+ "new.activities": ("Nouvelle activité", "New activity"),
+ "new.cookies": ("Nouveau témoin", "New cookie"),
+ "new.measures": ("Nouvelle mesure", "New measure"),
  "items.name": ("Nom", "Name"),
  "items.key": ("Clé", "Key"),
  "items.detail": ("Détails", "Details"),
@@ -92,8 +100,8 @@ T = {
  "items.empty": ("Aucun élément pour l’instant.", "No items yet."),
  "items.used_by": ("Cet élément ne peut pas être supprimé" + NB + ": il est utilisé par les activités", "This item cannot be deleted: it is used by the activities"),
  "items.delete": ("Supprimer cet élément", "Delete this item"),
- "items.purposes_count": ("%d fin(s)", "%d purpose(s)"),
- "items.data_count": ("%d catégorie(s) de renseignements", "%d data categor(y/ies)"),
+ "items.purposes_count": ("%d finalité|%d finalités", "%d purpose|%d purposes"),
+ "items.data_count": ("%d catégorie de renseignements|%d catégories de renseignements", "%d data category|%d data categories"),
  "form.fix": ("Le formulaire contient des erreurs. Corrigez les champs signalés.", "The form has errors. Fix the fields marked below."),
  "form.required": ("obligatoire", "required"),
  "form.no_options": ("Rien à choisir pour l’instant" + NB + ": ajoutez d’abord des éléments à la section correspondante.", "Nothing to choose yet: add items to the matching section first."),
@@ -161,7 +169,7 @@ T = {
  "field.retention_rules.reference": ("Référence légale ou interne", "Legal or internal reference"),
  "field.activities.key": ("Clé", "Key"),
  "field.activities.name": ("Nom", "Name"),
- "field.activities.purposes": ("Fins", "Purposes"),
+ "field.activities.purposes": ("Finalités", "Purposes"),
  "field.activities.data_categories": ("Renseignements", "Information"),
  "field.activities.subjects": ("Personnes concernées", "People concerned"),
  "field.activities.sources": ("Provenance", "Sources"),
@@ -274,6 +282,16 @@ T = {
  "rule.conflict": ("Cette clé est déjà utilisée dans cette section.", "This key is already used in this section."),
  "rule.number": ("Un nombre entier est requis.", "A whole number is required."),
 }
+# French typography, applied to every French text so no entry can forget it:
+# no-break space before « : ; ? ! », inside guillemets, and before a unit
+# written after a number ("15 minutes" stays together).
+import re
+def typo(t):
+    for a, b in (("« ", "«" + NB), (" »", NB + "»"), (" :", NB + ":"), (" ;", NB + ";"), (" ?", NB + "?"), (" !", NB + "!")):
+        t = t.replace(a, b)
+    return t
+T = {k: (typo(v[0]), v[1]) for k, v in T.items()}
+
 here = os.path.dirname(os.path.abspath(__file__))
 for i, lang in enumerate(["fr", "en"]):
     with open(os.path.join(here, "..", lang + ".json"), "w", encoding="utf-8") as f:
