@@ -96,5 +96,14 @@ func countFindings(fs []inventory.Finding) string {
 	for _, f := range fs {
 		n[f.Severity]++
 	}
-	return fmt.Sprintf("%d errors, %d warnings, %d info", n[inventory.SeverityError], n[inventory.SeverityWarning], n[inventory.SeverityInfo])
+	return count(n[inventory.SeverityError], "error", "errors") + ", " + count(n[inventory.SeverityWarning], "warning", "warnings") +
+		", " + count(n[inventory.SeverityInfo], "note", "notes")
+}
+
+// count writes a number with its noun in the right number.
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
