@@ -91,6 +91,7 @@ type Store interface {
 	UserByID(ctx context.Context, id privaq.UserID) (User, error)
 	UpdateUserTOTP(ctx context.Context, id privaq.UserID, secret string, enabled bool, e audit.Entry) error
 	UpdateUserPassword(ctx context.Context, id privaq.UserID, hash string, e audit.Entry) error
+	ClaimTOTPStep(ctx context.Context, id privaq.UserID, step int64) (bool, error)
 	SetMembership(ctx context.Context, org privaq.OrgID, user privaq.UserID, role privaq.Role, at time.Time, e audit.Entry) error
 	Memberships(ctx context.Context, user privaq.UserID) ([]Membership, error)
 	Members(ctx context.Context, org privaq.OrgID) ([]Member, error)

@@ -2,6 +2,7 @@ package org
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -292,7 +293,14 @@ func (s *Service) VerifyTOTP(ctx context.Context, sess Session, code, ip string)
 	if n >= maxEmailFailure {
 		return sess, privaq.Errorf(privaq.ERateLimited, "too many wrong codes; sign in again in 15 minutes")
 	}
-	if !validTOTP(u.TOTPSecret, code, now) {
+	step, ok := totpStep(u.TOTPSecret, code, now)
+	if ok {
+		// A code seen once is spent, even inside its 30-second window.
+		if ok, err = s.Store.ClaimTOTPStep(ctx, u.ID, step); err != nil {
+			return sess, err
+		}
+	}
+	if !ok {
 		if err := s.Store.RecordLoginFailure(ctx, key, now); err != nil {
 			return sess, err
 		}
@@ -309,13 +317,25 @@ func (s *Service) VerifyTOTP(ctx context.Context, sess Session, code, ip string)
 	return sess, s.Store.AppendAudit(ctx, audit.Entry{OrgID: sess.OrgID, Kind: privaq.ActorUser, UserID: u.ID, Action: "login", Target: fmt.Sprintf("user:%d", u.ID), Detail: map[string]any{"mfa": "totp"}, IP: ip})
 }
 
-func validTOTP(secret, code string, now time.Time) bool {
-	if secret == "" {
-		return false
+var totpOpts = totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+
+// totpStep finds the 30-second step whose code matches, allowing one step
+// of clock drift either way (RFC 6238 §5.2).
+func totpStep(secret, code string, now time.Time) (int64, bool) {
+	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+	if secret == "" || len(code) != 6 {
+		return 0, false
 	}
-	ok, err := totp.ValidateCustom(strings.TrimSpace(code), secret, now, totp.ValidateOpts{Period: 30, Skew: 1, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-	return err == nil && ok
+	for _, drift := range []int64{0, -1, 1} {
+		step := now.Unix()/30 + drift
+		want, err := totp.GenerateCodeCustom(secret, time.Unix(step*30, 0), totpOpts)
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return step, true
+		}
+	}
+	return 0, false
 }
+
 
 // NewTOTP generates a secret for enrolment; it is saved only once confirmed.
 func (s *Service) NewTOTP(u User) (*otp.Key, error) {
@@ -324,11 +344,16 @@ func (s *Service) NewTOTP(u User) (*otp.Key, error) {
 
 // EnableTOTP saves a secret after the user proved they can produce codes.
 func (s *Service) EnableTOTP(ctx context.Context, u User, secret, code, ip string) error {
-	if !validTOTP(secret, code, s.Clock.Now()) {
+	step, ok := totpStep(secret, code, s.Clock.Now())
+	if !ok {
 		return privaq.FieldError("code", "wrong or expired code")
 	}
 	e := audit.Entry{Kind: privaq.ActorUser, UserID: u.ID, Action: "totp.enable", Target: fmt.Sprintf("user:%d", u.ID), IP: ip}
-	return s.Store.UpdateUserTOTP(ctx, u.ID, secret, true, e)
+	if err := s.Store.UpdateUserTOTP(ctx, u.ID, secret, true, e); err != nil {
+		return err
+	}
+	_, err := s.Store.ClaimTOTPStep(ctx, u.ID, step) // the confirming code is spent too
+	return err
 }
 
 // Resolve returns the session and user for a session secret, or

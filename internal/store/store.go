@@ -181,8 +181,9 @@ func (db *DB) Ready(ctx context.Context) error {
 }
 
 // tx runs fn in a write transaction, committing when it returns nil. The
-// commit is not tied to the request's context: once the work is done, a
-// client that hangs up must not turn an acknowledged write into a rollback.
+// transaction is detached from the request's cancellation: a write that
+// began is finished and committed (or rolled back by its own error), never
+// cut in the middle by a client that hangs up.
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	ctx = context.WithoutCancel(ctx)
 	tx, err := db.w.BeginTx(ctx, nil)

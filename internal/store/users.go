@@ -91,6 +91,18 @@ func (db *DB) UpdateUserTOTP(ctx context.Context, id privaq.UserID, secret strin
 	}), "account")
 }
 
+// ClaimTOTPStep records that a TOTP time step was used, and reports false
+// when it (or a later one) was already: the conditional update makes a
+// replayed code fail even when two nodes receive it at once.
+func (db *DB) ClaimTOTPStep(ctx context.Context, id privaq.UserID, step int64) (bool, error) {
+	res, err := db.w.ExecContext(ctx, `UPDATE users SET totp_step = $1 WHERE id = $2 AND totp_step < $1`, step, id)
+	if err != nil {
+		return false, db.dialect.mapError(err, "account")
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // UpdateUserPassword stores a new password hash.
 func (db *DB) UpdateUserPassword(ctx context.Context, id privaq.UserID, hash string, e audit.Entry) error {
 	return db.dialect.mapError(db.tx(ctx, func(tx *sql.Tx) error {

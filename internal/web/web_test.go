@@ -452,9 +452,17 @@ func TestTOTPEnrolmentAndLogin(t *testing.T) {
 	if c, _, _ := b2.post("/admin/login/totp", url.Values{"code": {"123456"}}); c != http.StatusUnprocessableEntity {
 		t.Errorf("wrong TOTP: got %d, want 422", c)
 	}
-	code, _ = totp.GenerateCode(m[1], time.Now())
+	// The code that enabled TOTP was spent; use the next step's code, which
+	// the one-step drift window accepts.
+	code, _ = totp.GenerateCode(m[1], time.Now().Add(30*time.Second))
 	if c, _, _ := b2.post("/admin/login/totp", url.Values{"code": {code}, "next": {"/admin/"}}); c != http.StatusSeeOther {
 		t.Fatalf("right TOTP: got %d, want 303", c)
+	}
+	// The same code a second time, from another browser: refused.
+	b3 := s.browser(t)
+	b3.post("/admin/login", url.Values{"email": {"officer@demo.test"}, "password": {testPassword}, "next": {"/admin/"}})
+	if c, _, _ := b3.post("/admin/login/totp", url.Values{"code": {code}}); c != http.StatusUnprocessableEntity {
+		t.Errorf("replayed TOTP code: got %d, want 422", c)
 	}
 	if c, _ := b2.get("/admin/o/demo/"); c != http.StatusOK {
 		t.Errorf("after the code: got %d, want 200", c)

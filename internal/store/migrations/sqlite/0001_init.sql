@@ -32,6 +32,7 @@ CREATE TABLE users (
   password_hash TEXT NOT NULL,
   totp_enc BLOB,
   totp_enabled BOOLEAN NOT NULL DEFAULT FALSE,
+  totp_step BIGINT NOT NULL DEFAULT 0, -- last accepted time step: a code is good once
   admin BOOLEAN NOT NULL DEFAULT FALSE,
   created_at BIGINT NOT NULL,
   disabled_at BIGINT
