@@ -336,7 +336,6 @@ func totpStep(secret, code string, now time.Time) (int64, bool) {
 	return 0, false
 }
 
-
 // NewTOTP generates a secret for enrolment; it is saved only once confirmed.
 func (s *Service) NewTOTP(u User) (*otp.Key, error) {
 	return totp.Generate(totp.GenerateOpts{Issuer: "privaq", AccountName: u.Email})
