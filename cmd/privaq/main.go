@@ -61,6 +61,7 @@ var commands = []command{
 	{"token create", "create an API token", ignoreStdin(runTokenCreate)},
 	{"inventory import", "replace an organization's inventory with a YAML or JSON file", runInventoryImport},
 	{"inventory export", "print an organization's inventory", ignoreStdin(runInventoryExport)},
+	{"policy render", "print the draft privacy policy rendered from the inventory", ignoreStdin(runPolicyRender)},
 	{"migrate", "apply pending database migrations", ignoreStdin(runMigrate)},
 	{"version", "print the version", ignoreStdin(runVersion)},
 }
