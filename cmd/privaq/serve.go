@@ -54,7 +54,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	orgs := &org.Service{Store: db, Clock: privaq.SystemClock{}}
 	inv := &inventory.Service{Store: db}
 	pages, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Audit: db, Log: log,
-		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://")})
+		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), BaseURL: cfg.BaseURL})
 	if err != nil {
 		return fmt.Errorf("admin pages: %w", err)
 	}

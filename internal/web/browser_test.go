@@ -475,6 +475,9 @@ func browserAxe(t *testing.T, ctx context.Context, st *browserStack) {
 		{"profile", func(t *testing.T, lang string) {
 			browserDo(t, ctx, "open", chromedp.Navigate(st.org("profile?lang="+lang)))
 		}},
+		{"policy-preview", func(t *testing.T, lang string) {
+			browserDo(t, ctx, "open", chromedp.Navigate(st.org("policy?doc="+lang+"&lang="+lang)))
+		}},
 	}
 	// A zero count is only worth something if axe runs and can fail: an
 	// image without a text alternative must be reported.

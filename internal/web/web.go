@@ -45,7 +45,8 @@ type Config struct {
 	Inventory     *inventory.Service
 	Audit         audit.Store
 	Log           *slog.Logger
-	SecureCookies bool // set when served over HTTPS
+	SecureCookies bool   // set when served over HTTPS
+	BaseURL       string // public URL, for links in generated texts; empty for relative links
 }
 
 // Web is the admin UI.

@@ -194,7 +194,7 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 	eachEngine(t, func(t *testing.T, s *testSite) {
 		b := s.browser(t)
 		b.login("officer@demo.test")
-		pages := []string{"/admin/o/demo/", "/admin/o/demo/checks", "/admin/o/demo/profile", "/admin/o/demo/officer",
+		pages := []string{"/admin/o/demo/", "/admin/o/demo/checks", "/admin/o/demo/policy", "/admin/o/demo/policy?doc=en", "/admin/o/demo/profile", "/admin/o/demo/officer",
 			"/admin/o/demo/audit", "/admin/o/demo/transfer", "/admin/o/demo/access", "/admin/account", "/admin/orgs"}
 		doc := inventory.Demo()
 		for _, c := range inventory.Collections {
@@ -203,7 +203,11 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 		}
 		for _, lang := range []string{"fr", "en"} {
 			for _, p := range pages {
-				code, body := b.get(p + "?lang=" + lang)
+				sep := "?"
+				if strings.Contains(p, "?") {
+					sep = "&"
+				}
+				code, body := b.get(p + sep + "lang=" + lang)
 				if code != http.StatusOK {
 					t.Errorf("%s (%s): got %d, want 200", p, lang, code)
 					continue
@@ -622,5 +626,26 @@ func TestReadOnlyRolesGetDisabledForms(t *testing.T) {
 	_, page := b.get("/admin/o/demo/inventory/purposes/" + inventory.Demo().Purposes[0].Key)
 	if !strings.Contains(page, "<fieldset class=\"readonly\" disabled>") {
 		t.Errorf("an auditor gets an editable form")
+	}
+}
+
+func TestPolicyPreview(t *testing.T) {
+	s := newTestSite(t, "")
+	b := s.browser(t)
+	b.login("auditor@demo.test")
+	doc := inventory.Demo()
+	for lang, want := range map[string]string{"fr": "Politique de confidentialité", "en": "Privacy policy"} {
+		code, page := b.get("/admin/o/demo/policy?doc=" + lang)
+		if code != http.StatusOK || !strings.Contains(page, want) || !strings.Contains(page, `<article class="privaq-policy" lang="`+lang+`">`) {
+			t.Errorf("%s preview: got %d, want the generated policy", lang, code)
+		}
+		for _, c := range doc.Cookies {
+			if !strings.Contains(page, c.Name) {
+				t.Errorf("%s preview lacks cookie %s", lang, c.Name)
+			}
+		}
+	}
+	if code, _ := b.get("/admin/o/demo/policy?doc=de"); code != http.StatusNotFound {
+		t.Errorf("unknown language: got %d, want 404", code)
 	}
 }

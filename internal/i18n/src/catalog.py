@@ -17,6 +17,8 @@ T = {
  "nav.profile": ("Profil et politique", "Profile and policy"),
  "nav.officer": ("Responsable de la protection", "Privacy officer"),
  "nav.inventory": ("Inventaire", "Inventory"),
+ "nav.policy": ("Aperçu de la politique", "Policy preview"),
+ "policy.intro": ("La politique telle que privaq la rédige aujourd’hui à partir de l’inventaire. Elle n’est pas publiée : la publication de versions datées viendra avec la gestion des versions.", "The policy as privaq writes it today from the inventory. It is not published: dated versions will come with version management."),
  "nav.transfer": ("Importer / exporter", "Import / export"),
  "nav.admin": ("Administration", "Administration"),
  "nav.access": ("Accès et jetons", "Access and tokens"),

@@ -1,0 +1,45 @@
+package web
+
+import (
+	"bytes"
+	"html/template"
+	"net/http"
+
+	"privaq"
+	"privaq/internal/policy"
+)
+
+type policyView struct {
+	*Page
+	DocLang string
+	Policy  template.HTML
+}
+
+// handlePolicyPreview shows the policy as it would be generated now from
+// the inventory, in either publication language, before any version exists.
+func (w *Web) handlePolicyPreview(rw http.ResponseWriter, r *http.Request, q *req) error {
+	doc, _, err := w.Inventory.Document(r.Context(), q.actor, q.org.ID)
+	if err != nil {
+		return err
+	}
+	lang := r.URL.Query().Get("doc")
+	if lang == "" {
+		lang = q.Lang
+	}
+	if lang != "fr" && lang != "en" {
+		return privaq.Errorf(privaq.ENotFound, "no such language")
+	}
+	p, err := policy.Render(doc, lang, policy.Options{Org: q.org.Slug, BaseURL: w.BaseURL})
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := p.HTML(&buf); err != nil {
+		return err
+	}
+	q.Nav, q.Title = "policy", q.T("nav.policy")
+	// The renderer escapes every inventory text and sanitizes the officer's
+	// Markdown; its output is safe HTML by construction.
+	w.render(rw, r, "policy", &policyView{Page: q.Page, DocLang: lang, Policy: template.HTML(buf.String())})
+	return nil
+}
