@@ -9,6 +9,7 @@ import (
 	"privaq"
 	"privaq/internal/inventory"
 	"privaq/internal/org"
+	"privaq/internal/policy"
 	"privaq/internal/store"
 )
 
@@ -40,7 +41,7 @@ type demoAccess struct {
 // setupDemo creates the demo organization with the sample inventory when it
 // is absent, then gives its accounts fresh passwords and a new API token,
 // so that the sign-in details printed at each start always work.
-func setupDemo(ctx context.Context, orgs *org.Service, inv *inventory.Service, db *store.DB) (*demoAccess, error) {
+func setupDemo(ctx context.Context, orgs *org.Service, inv *inventory.Service, policies *policy.Service, db *store.DB) (*demoAccess, error) {
 	access := &demoAccess{}
 	o, err := db.OrgBySlug(ctx, demoSlug)
 	if privaq.IsCode(err, privaq.ENotFound) {
@@ -70,6 +71,9 @@ func setupDemo(ctx context.Context, orgs *org.Service, inv *inventory.Service, d
 			return nil, fmt.Errorf("load the sample inventory: %w", err)
 		}
 	}
+	if err := publishDemoPolicy(ctx, policies, o.ID); err != nil {
+		return nil, fmt.Errorf("publish the sample policy: %w", err)
+	}
 	for _, a := range demoAccounts {
 		p, err := refreshDemoAccount(ctx, orgs, db, o.ID, a)
 		if err != nil {
@@ -82,6 +86,23 @@ func setupDemo(ctx context.Context, orgs *org.Service, inv *inventory.Service, d
 		return nil, err
 	}
 	return access, nil
+}
+
+// publishDemoPolicy publishes the sample inventory's policy, in effect at
+// once, unless the organization already has a version.
+func publishDemoPolicy(ctx context.Context, policies *policy.Service, id privaq.OrgID) error {
+	actor := privaq.System(id)
+	vs, err := policies.Versions(ctx, actor, id)
+	if err != nil || len(vs) > 0 {
+		return err
+	}
+	v, err := policies.CreateDraft(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	_, err = policies.Publish(ctx, actor, id, v.Number, policy.Publication{
+		Summary: inventory.Text{FR: "Première version publiée.", EN: "First published version."}})
+	return err
 }
 
 // refreshDemoAccount creates or refreshes one demo account and returns its new

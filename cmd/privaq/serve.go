@@ -16,6 +16,8 @@ import (
 	"privaq/internal/config"
 	"privaq/internal/inventory"
 	"privaq/internal/org"
+	"privaq/internal/policy"
+	"privaq/internal/public"
 	"privaq/internal/server"
 	"privaq/internal/web"
 )
@@ -53,6 +55,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer db.Close()
 	orgs := &org.Service{Store: db, Clock: privaq.SystemClock{}}
 	inv := &inventory.Service{Store: db}
+	policies := &policy.Service{Store: db, Inventory: inv, Clock: privaq.SystemClock{}}
+	pub, err := public.New(public.Config{OrgStore: db, Policies: policies, Log: log, BaseURL: cfg.BaseURL})
+	if err != nil {
+		return fmt.Errorf("public pages: %w", err)
+	}
 	pages, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Audit: db, Log: log,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), BaseURL: cfg.BaseURL})
 	if err != nil {
@@ -61,8 +68,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	handler := server.New(server.Config{
 		Log:     log,
 		DB:      db,
-		API:     &api.API{Orgs: orgs, OrgStore: db, Inventory: inv, Audit: db, Log: log},
+		API:     &api.API{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: policies, Audit: db, Log: log, BaseURL: cfg.BaseURL},
 		Web:     pages,
+		Public:  pub,
 		Version: buildVersion(),
 	})
 
@@ -78,7 +86,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	var demo *demoAccess
 	if cfg.Demo {
-		if demo, err = setupDemo(ctx, orgs, inv, db); err != nil {
+		if demo, err = setupDemo(ctx, orgs, inv, policies, db); err != nil {
 			ln.Close()
 			return fmt.Errorf("demo: %w", err)
 		}

@@ -15,6 +15,7 @@ import (
 	"privaq/internal/audit"
 	"privaq/internal/inventory"
 	"privaq/internal/org"
+	"privaq/internal/policy"
 )
 
 // Body limits of SPEC §4.
@@ -33,8 +34,10 @@ type API struct {
 	Orgs      *org.Service
 	OrgStore  OrgStore
 	Inventory *inventory.Service
+	Policies  *policy.Service
 	Audit     audit.Store
 	Log       *slog.Logger
+	BaseURL   string         // public URL, for links in rendered policies
 	mux       *http.ServeMux // to tell a wrong method from a wrong path
 }
 

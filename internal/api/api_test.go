@@ -22,6 +22,7 @@ import (
 	"privaq"
 	"privaq/internal/inventory"
 	"privaq/internal/org"
+	"privaq/internal/policy"
 	"privaq/internal/store"
 	"privaq/internal/store/storetest"
 )
@@ -37,6 +38,7 @@ type testAPI struct {
 	db       *store.DB
 	orgs     *org.Service
 	inv      *inventory.Service
+	pol      *policy.Service
 	a, b     org.Org
 	tokens   map[privaq.Role]string // org A's tokens
 	tokenIDs map[privaq.Role]privaq.TokenID
@@ -58,6 +60,7 @@ func newTestAPI(t *testing.T, dbURL string) *testAPI {
 		tokens:   map[privaq.Role]string{},
 		tokenIDs: map[privaq.Role]privaq.TokenID{},
 	}
+	ta.pol = &policy.Service{Store: db, Inventory: ta.inv, Clock: ta.orgs.Clock}
 	var err error
 	if ta.a, err = ta.orgs.CreateOrg(ctx, privaq.System(0), "alpha", "Alpha", inventory.RegimePrivate, "fr"); err != nil {
 		t.Fatalf("create org A: %v", err)
@@ -78,7 +81,7 @@ func newTestAPI(t *testing.T, dbURL string) *testAPI {
 	if ta.bOfficer, _, err = ta.orgs.CreateToken(ctx, privaq.System(ta.b.ID), ta.b.ID, privaq.RoleOfficer, "b-officer"); err != nil {
 		t.Fatalf("create B's token: %v", err)
 	}
-	api := &API{Orgs: ta.orgs, OrgStore: db, Inventory: ta.inv, Audit: db, Log: slog.New(slog.NewTextHandler(t.Output(), nil))}
+	api := &API{Orgs: ta.orgs, OrgStore: db, Inventory: ta.inv, Policies: ta.pol, Audit: db, Log: slog.New(slog.NewTextHandler(t.Output(), nil))}
 	mux := http.NewServeMux()
 	api.Routes(mux)
 	ta.srv = httptest.NewServer(mux)

@@ -124,6 +124,7 @@ func (b *builder) op(method, path string, o operation) {
 			{"{org}", pathParam("org", "The organization's slug.", str("maxLength", 40))},
 			{"{key}", pathParam("key", "The item's key, a stable slug chosen by the user.", str("pattern", keyPattern))},
 			{"{id}", pathParam("id", "The API token's id.", obj{"type": "integer", "format": "int64"})},
+			{"{n}", pathParam("n", "The policy version's number.", obj{"type": "integer", "minimum": 1})},
 		} {
 			if strings.Contains(path, p.name) {
 				params = append(params, p.p)
@@ -440,6 +441,8 @@ func buildOpenAPI() []byte {
 	for _, s := range []inventory.Severity{inventory.SeverityError, inventory.SeverityWarning, inventory.SeverityInfo} {
 		counts[string(s)] = obj{"type": "integer", "minimum": 1}
 	}
+	b.policyOps(o)
+
 	b.op("GET", o+"/checks", operation{id: "getChecks", summary: "Run the compliance check on the inventory", tag: comp,
 		status: 200, response: reply("Every gap between the inventory and Law 25, errors first.", object([]string{"findings", "counts"}, obj{
 			"findings": arrayOf(ref("Finding")),
@@ -483,6 +486,7 @@ func buildOpenAPI() []byte {
 		},
 		"tags": []obj{
 			{"name": meta}, {"name": orgs}, {"name": inv, "description": "The inventory: the single source of truth for the policy, the banner, retention and requests."},
+			{"name": "policies", "description": "Versions of the privacy policy: drafts, publication, notice period (SPEC §6)."},
 			{"name": comp}, {"name": aud}, {"name": access, "description": "API tokens and staff members (officers only)."},
 		},
 		"security": []obj{{"bearer": []string{}}},

@@ -38,6 +38,10 @@ func (a *API) Routes(mux *http.ServeMux) []Route {
 		handle("PUT", base+"/{key}", a.wrap(a.handleItemPut(c)))
 		handle("DELETE", base+"/{key}", a.wrap(a.handleItemDelete(c)))
 	}
+	handle("POST", o+"/policies", a.wrap(a.handlePolicyCreate))
+	handle("GET", o+"/policies", a.wrap(a.handlePoliciesList))
+	handle("GET", o+"/policies/{n}", a.wrap(a.handlePolicyGet))
+	handle("POST", o+"/policies/{n}/publish", a.wrap(a.handlePolicyPublish))
 	handle("GET", o+"/checks", a.wrap(a.handleChecks))
 	handle("GET", o+"/audit", a.wrap(a.handleAudit))
 	handle("GET", o+"/tokens", a.wrap(a.handleTokensList))

@@ -19,6 +19,7 @@ type tenantState struct {
 	rev       int64
 	tokens    []string
 	members   int
+	policies  string
 }
 
 func (ta *testAPI) state(t *testing.T, o privaq.OrgID) tenantState {
@@ -46,6 +47,13 @@ func (ta *testAPI) state(t *testing.T, o privaq.OrgID) tenantState {
 		t.Fatal(err)
 	}
 	s.members = len(members)
+	versions, err := ta.pol.Versions(ctx, privaq.System(o), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range versions {
+		s.policies += strconv.Itoa(v.Number) + " " + string(v.Status) + ";"
+	}
 	return s
 }
 
@@ -56,6 +64,9 @@ func (s tenantState) same(t *testing.T, after tenantState) {
 	}
 	if !slices.Equal(after.tokens, s.tokens) {
 		t.Errorf("tokens: got %v, want %v", after.tokens, s.tokens)
+	}
+	if after.policies != s.policies {
+		t.Errorf("policy versions: got %q, want %q", after.policies, s.policies)
 	}
 	if after.members != s.members {
 		t.Errorf("members: got %d, want %d", after.members, s.members)
@@ -71,6 +82,9 @@ func (ta *testAPI) call(t *testing.T, r Route, slug, token string) request {
 	segment, _, _ := strings.Cut(strings.TrimPrefix(rest, "/"), "/")
 	req := request{method: r.Method, token: token}
 	path := strings.Replace(r.Pattern, "{org}", slug, 1)
+	// Version 1 is the draft that POST …/policies creates first in the
+	// loop of A on A below; the routes are registered in that order.
+	path = strings.Replace(path, "{n}", "1", 1)
 	path = strings.Replace(path, "{id}", strconv.FormatInt(int64(ta.tokenIDs[privaq.RoleAuditor]), 10), 1)
 	c, isColl := inventory.CollectionByPath(segment)
 	if strings.Contains(path, "{key}") {
@@ -96,6 +110,10 @@ func (ta *testAPI) call(t *testing.T, r Route, slug, token string) request {
 		req.body = demo
 	case rest == "/tokens":
 		req.body = `{"name":"intruder","role":"officer"}`
+	case rest == "/policies":
+		req.body = nil
+	case rest == "/policies/{n}/publish":
+		req.body = `{"effective_at":"2100-01-01T00:00:00Z","summary_of_changes":{"fr":"Première version","en":"First version"}}`
 	case rest == "/members":
 		req.body = `{"email":"intruder@example.org","role":"officer"}`
 	default:

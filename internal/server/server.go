@@ -30,6 +30,7 @@ type Config struct {
 	DB      Readier
 	API     *api.API
 	Web     interface{ Routes(*http.ServeMux) }
+	Public  interface{ Routes(*http.ServeMux) } // the pages under /o/{org}; optional
 	Version string
 }
 
@@ -61,6 +62,9 @@ func New(c Config) http.Handler {
 	set.NewGauge(fmt.Sprintf(`privaq_build_info{version=%q}`, c.Version), func() float64 { return 1 })
 	c.API.Routes(mux)
 	c.Web.Routes(mux)
+	if c.Public != nil {
+		c.Public.Routes(mux)
+	}
 	return observe(c.Log, set, mux)
 }
 

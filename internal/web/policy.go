@@ -11,23 +11,31 @@ import (
 
 type policyView struct {
 	*Page
-	DocLang string
-	Policy  template.HTML
+	DocLang  string
+	Policy   template.HTML
+	Versions []policy.Version
+	// Publish is the publication form of one draft, when it was sent back
+	// with errors.
+	Publish *publishForm
 }
 
 // handlePolicyPreview shows the policy as it would be generated now from
-// the inventory, in either publication language, before any version exists.
+// the inventory, in either publication language, and its versions.
 func (w *Web) handlePolicyPreview(rw http.ResponseWriter, r *http.Request, q *req) error {
-	doc, _, err := w.Inventory.Document(r.Context(), q.actor, q.org.ID)
-	if err != nil {
-		return err
-	}
 	lang := r.URL.Query().Get("doc")
 	if lang == "" {
 		lang = q.Lang
 	}
 	if lang != "fr" && lang != "en" {
 		return privaq.Errorf(privaq.ENotFound, "no such language")
+	}
+	return w.policyPage(rw, r, q, lang, nil)
+}
+
+func (w *Web) policyPage(rw http.ResponseWriter, r *http.Request, q *req, lang string, form *publishForm) error {
+	doc, _, err := w.Inventory.Document(r.Context(), q.actor, q.org.ID)
+	if err != nil {
+		return err
 	}
 	p, err := policy.Render(doc, lang, policy.Options{Org: q.org.Slug, BaseURL: w.BaseURL})
 	if err != nil {
@@ -40,6 +48,6 @@ func (w *Web) handlePolicyPreview(rw http.ResponseWriter, r *http.Request, q *re
 	q.Nav, q.Title = "policy", q.T("nav.policy")
 	// The renderer escapes every inventory text and sanitizes the officer's
 	// Markdown; its output is safe HTML by construction.
-	w.render(rw, r, "policy", &policyView{Page: q.Page, DocLang: lang, Policy: template.HTML(buf.String())})
-	return nil
+	v := &policyView{Page: q.Page, DocLang: lang, Policy: template.HTML(buf.String()), Publish: form}
+	return w.showPolicy(rw, r, q, v)
 }

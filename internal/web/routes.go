@@ -33,6 +33,8 @@ func (w *Web) Routes(mux *http.ServeMux) {
 	mux.Handle("POST "+o+"/inventory/{coll}/{key}/delete", w.signedIn(true, w.handleItemDelete))
 	mux.Handle("GET "+o+"/checks", w.signedIn(true, w.handleChecks))
 	mux.Handle("GET "+o+"/policy", w.signedIn(true, w.handlePolicyPreview))
+	mux.Handle("POST "+o+"/policy/versions", w.signedIn(true, w.handlePolicyDraft))
+	mux.Handle("POST "+o+"/policy/versions/{n}/publish", w.signedIn(true, w.handlePolicyPublish))
 	mux.Handle("GET "+o+"/audit", w.signedIn(true, w.handleAudit))
 	mux.Handle("GET "+o+"/transfer", w.signedIn(true, w.handleTransfer))
 	mux.Handle("GET "+o+"/transfer/export", w.signedIn(true, w.handleExport))

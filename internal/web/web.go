@@ -26,6 +26,7 @@ import (
 	"privaq/internal/i18n"
 	"privaq/internal/inventory"
 	"privaq/internal/org"
+	"privaq/internal/policy"
 )
 
 //go:embed templates static
@@ -43,6 +44,7 @@ type Config struct {
 	Orgs          *org.Service
 	OrgStore      OrgStore
 	Inventory     *inventory.Service
+	Policies      *policy.Service // versions; the preview page lists none when nil
 	Audit         audit.Store
 	Log           *slog.Logger
 	SecureCookies bool   // set when served over HTTPS

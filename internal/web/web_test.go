@@ -21,6 +21,7 @@ import (
 	"privaq/internal/api"
 	"privaq/internal/inventory"
 	"privaq/internal/org"
+	"privaq/internal/policy"
 	"privaq/internal/server"
 	"privaq/internal/store/storetest"
 	"privaq/internal/web"
@@ -43,7 +44,8 @@ func newTestSite(t *testing.T, dbURL string) *testSite {
 	log := slog.New(slog.NewTextHandler(testLogWriter(t), nil))
 	orgs := &org.Service{Store: db, Clock: privaq.SystemClock{}}
 	inv := &inventory.Service{Store: db}
-	w, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Audit: db, Log: log})
+	pol := &policy.Service{Store: db, Inventory: inv, Clock: privaq.SystemClock{}}
+	w, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: pol, Audit: db, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
