@@ -195,13 +195,8 @@ func itemFromForm(coll inventory.Collection, form url.Values) (any, string, erro
 // fieldErrors spreads validation errors over the form's fields, in the
 // page's language; it returns the errors that belong to no field.
 func (w *Web) fieldErrors(q *req, fields []formField, err error) []string {
-	var list privaq.ValidationErrors
-	var one *privaq.Error
-	switch {
-	case errors.As(err, &list):
-	case errors.As(err, &one):
-		list = privaq.ValidationErrors{one}
-	default:
+	list := errorList(err)
+	if len(list) == 0 {
 		return []string{q.T("error.internal")}
 	}
 	var rest []string
@@ -243,4 +238,34 @@ func (w *Web) localize(q *req, e *privaq.Error) string {
 		return e.FR
 	}
 	return e.Message
+}
+
+// errorList flattens an error into the coded errors it carries: every one
+// of a ValidationErrors, or the single Error.
+func errorList(err error) privaq.ValidationErrors {
+	var list privaq.ValidationErrors
+	var one *privaq.Error
+	switch {
+	case errors.As(err, &list):
+		return list
+	case errors.As(err, &one):
+		return privaq.ValidationErrors{one}
+	}
+	return nil
+}
+
+// errorsByField localizes errors and groups them by field path, for forms
+// whose inputs are named by path; errors of no field come back apart.
+func (w *Web) errorsByField(q *req, err error) (map[string]string, []string) {
+	byField := map[string]string{}
+	var other []string
+	for _, e := range errorList(err) {
+		msg := w.localize(q, e)
+		if e.Field == "" {
+			other = append(other, msg)
+		} else {
+			byField[e.Field] = strings.TrimSpace(byField[e.Field] + " " + msg)
+		}
+	}
+	return byField, other
 }

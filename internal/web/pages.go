@@ -46,19 +46,7 @@ func (w *Web) showSection(rw http.ResponseWriter, r *http.Request, q *req, name 
 	}
 	v := &profileView{Page: q.Page, Doc: doc, Errors: map[string]string{}}
 	if err != nil {
-		var list privaq.ValidationErrors
-		var one *privaq.Error
-		if !errors.As(err, &list) && errors.As(err, &one) {
-			list = privaq.ValidationErrors{one}
-		}
-		for _, e := range list {
-			msg := w.localize(q, e)
-			if e.Field == "" {
-				v.Other = append(v.Other, msg)
-			} else {
-				v.Errors[e.Field] = strings.TrimSpace(v.Errors[e.Field] + " " + msg)
-			}
-		}
+		v.Errors, v.Other = w.errorsByField(q, err)
 		q.Status = http.StatusUnprocessableEntity
 	}
 	q.Nav, q.Title = name, q.T("nav."+name)
@@ -265,12 +253,7 @@ func (w *Web) handleImport(rw http.ResponseWriter, r *http.Request, q *req) erro
 	}
 	if userError(err) || privaq.IsCode(err, privaq.ETooLarge) {
 		var msgs []string
-		var list privaq.ValidationErrors
-		var one *privaq.Error
-		if !errors.As(err, &list) && errors.As(err, &one) {
-			list = privaq.ValidationErrors{one}
-		}
-		for _, e := range list {
+		for _, e := range errorList(err) {
 			msg := w.localize(q, e)
 			if e.Field != "" {
 				msg = e.Field + " : " + msg

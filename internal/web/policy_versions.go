@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -104,19 +103,7 @@ func (w *Web) handlePolicyPublish(rw http.ResponseWriter, r *http.Request, q *re
 	if !userError(err) {
 		return err
 	}
-	var list privaq.ValidationErrors
-	var one *privaq.Error
-	if !errors.As(err, &list) && errors.As(err, &one) {
-		list = privaq.ValidationErrors{one}
-	}
-	for _, e := range list {
-		msg := w.localize(q, e)
-		if e.Field == "" {
-			form.Other = append(form.Other, msg)
-		} else {
-			form.Errors[e.Field] = strings.TrimSpace(form.Errors[e.Field] + " " + msg)
-		}
-	}
+	form.Errors, form.Other = w.errorsByField(q, err)
 	q.Status = http.StatusUnprocessableEntity
 	r.URL.RawQuery = ""
 	return w.policyPage(rw, r, q, q.Lang, form)
