@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 
-	"privaq"
 	"privaq/internal/config"
 	"privaq/internal/inventory"
 )
@@ -26,15 +25,7 @@ func runInventoryExport(ctx context.Context, args []string, stdout, stderr io.Wr
 	if *format != inventory.FormatYAML && *format != inventory.FormatJSON {
 		return usagef("--format must be yaml or json, not %q", *format)
 	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	db, o, err := openOrg(ctx, &cfg, *slug)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	doc, _, err := (&inventory.Service{Store: db}).Document(ctx, privaq.System(o.ID), o.ID)
+	_, doc, err := loadInventory(ctx, &cfg, *slug)
 	if err != nil {
 		return err
 	}

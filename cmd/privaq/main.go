@@ -18,6 +18,7 @@ import (
 
 	"privaq"
 	"privaq/internal/config"
+	"privaq/internal/inventory"
 	"privaq/internal/org"
 	"privaq/internal/store"
 )
@@ -215,6 +216,17 @@ func openOrg(ctx context.Context, cfg *config.Config, slug string) (*store.DB, o
 		return nil, o, err
 	}
 	return db, o, nil
+}
+
+// loadInventory reads the inventory of the organization a command names.
+func loadInventory(ctx context.Context, cfg *config.Config, slug string) (org.Org, *inventory.Document, error) {
+	db, o, err := openOrg(ctx, cfg, slug)
+	if err != nil {
+		return o, nil, err
+	}
+	defer db.Close()
+	doc, _, err := (&inventory.Service{Store: db}).Document(ctx, privaq.System(o.ID), o.ID)
+	return o, doc, err
 }
 
 // findOrg resolves an organization slug given on the command line.

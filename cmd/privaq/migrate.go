@@ -18,9 +18,6 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if _, err := fs.parseExact(args, 0); err != nil {
 		return err
 	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
 	db, err := openStore(ctx, &cfg) // Open migrates
 	if err != nil {
 		return err

@@ -32,9 +32,6 @@ func runOrgCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *lang != "fr" && *lang != "en" {
 		return usagef("--lang must be fr or en, not %q", *lang)
 	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
 	db, err := openStore(ctx, &cfg)
 	if err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"io"
 	"slices"
 
-	"privaq"
 	"privaq/internal/config"
 	"privaq/internal/inventory"
 	"privaq/internal/policy"
@@ -35,15 +34,7 @@ func runPolicyRender(ctx context.Context, args []string, stdout, stderr io.Write
 	if !slices.Contains(policyFormats, *format) {
 		return usagef("--format must be html, md or json, not %q", *format)
 	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	db, o, err := openOrg(ctx, &cfg, *slug)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	doc, _, err := (&inventory.Service{Store: db}).Document(ctx, privaq.System(o.ID), o.ID)
+	o, doc, err := loadInventory(ctx, &cfg, *slug)
 	if err != nil {
 		return err
 	}

@@ -27,9 +27,6 @@ func runTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return usagef("--role must be officer, staff, auditor or integration, not %q", *role)
 	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
 	db, o, err := openOrg(ctx, &cfg, *slug)
 	if err != nil {
 		return err
