@@ -63,6 +63,39 @@ type PolicySettings struct {
 	AdoptedBy             string `json:"adopted_by,omitempty" yaml:"adopted_by,omitempty"`
 	AdoptedOn             Date   `json:"adopted_on,omitempty" yaml:"adopted_on,omitempty"`
 	ReconsentOnNewPurpose bool   `json:"reconsent_on_new_purpose" yaml:"reconsent_on_new_purpose"`
+	// Paragraphs are the officer's own Markdown texts, added at the end of
+	// policy sections. They live in the inventory so that a draft version
+	// snapshots them with everything else the policy is written from.
+	Paragraphs []Paragraph `json:"paragraphs,omitempty" yaml:"paragraphs,omitempty"`
+}
+
+// Paragraph is the officer's own Markdown text for one policy section.
+type Paragraph struct {
+	Section string `json:"section" yaml:"section"`
+	Text    Text   `json:"text" yaml:"text"`
+}
+
+// PolicySections are the IDs of the policy's sections, in order (SPEC §6).
+// They are the anchors of the public page, the same in every language.
+var PolicySections = []string{"who-we-are", "what-we-collect", "purposes", "how-we-collect", "sharing",
+	"retention", "security", "rights", "incidents", "minors", "changes", "contact"}
+
+// MaxParagraphLen is the longest officer's paragraph, in characters.
+const MaxParagraphLen = 20000
+
+// Paragraph returns the officer's text for section in lang, or "". An
+// English policy shows no French paragraph: a missing translation is left
+// out, and the compliance check names it.
+func (p PolicySettings) Paragraph(section, lang string) string {
+	for _, x := range p.Paragraphs {
+		if x.Section == section {
+			if lang == "en" {
+				return x.Text.EN
+			}
+			return x.Text.FR
+		}
+	}
+	return ""
 }
 
 // Consent is the kind of consent a purpose relies on.

@@ -168,6 +168,26 @@ func (v *validator) policy(p *PolicySettings, r Regime) {
 		is.id, is.art = "request-delay", articles{p: []string{"32"}, a: []string{"98"}}
 	}
 	v.line("policy.adopted_by", p.AdoptedBy)
+	seen := map[string]bool{}
+	for i, x := range p.Paragraphs {
+		path := fmt.Sprintf("policy.paragraphs[%d]", i)
+		switch {
+		case !slices.Contains(PolicySections, x.Section):
+			v.add(path+".section",
+				fmt.Sprintf("%q is not a policy section: use one of %s.", x.Section, strings.Join(PolicySections, ", ")),
+				fmt.Sprintf("« %s » n’est pas une section de la politique : utilisez l’une de %s.", x.Section, strings.Join(PolicySections, ", ")))
+		case seen[x.Section]:
+			v.add(path+".section",
+				fmt.Sprintf("The section %q already has a paragraph: write both texts in one.", x.Section),
+				fmt.Sprintf("La section « %s » a déjà un paragraphe : réunissez les deux textes en un seul.", x.Section))
+		}
+		seen[x.Section] = true
+		if x.Text.FR == "" {
+			v.add(path+".text.fr", "The French text is required.", "Le texte français est obligatoire.")
+		}
+		v.str(path+".text.fr", x.Text.FR, MaxParagraphLen, true)
+		v.str(path+".text.en", x.Text.EN, MaxParagraphLen, true)
+	}
 	if !p.AdoptedOn.Valid() {
 		v.add("policy.adopted_on",
 			fmt.Sprintf("%q is not a valid date: write it as YYYY-MM-DD, for example 2024-05-02.", string(p.AdoptedOn)),

@@ -179,7 +179,7 @@ func (b *builder) build() (*Policy, error) {
 	for _, f := range []func() *sec{b.who, b.collect, b.purposesSection, b.how, b.sharing,
 		b.retention, b.security, b.rights, b.incidents, b.minors, b.changes, b.contact} {
 		s := f()
-		if md := b.o.Extra[s.ID]; strings.TrimSpace(md) != "" {
+		if md := b.d.Policy.Paragraph(s.ID, c.lang); strings.TrimSpace(md) != "" {
 			blk, err := extraBlock(md, c)
 			if err != nil {
 				return nil, err

@@ -12,7 +12,6 @@ package policy
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"privaq"
@@ -25,34 +24,30 @@ type Options struct {
 	BaseURL     string    // public URL of the instance, without a trailing slash
 	Version     int       // version number; 0 for a draft not yet numbered
 	EffectiveAt time.Time // zero for a draft
-	// Extra holds the officer's own Markdown paragraph for some sections,
-	// by section ID (see SectionIDs), in the language being rendered.
-	Extra map[string]string
 }
 
 // Section IDs, in the order of SPEC §6. They are the HTML anchors and are
 // the same in every language, so links to a section survive a translation.
 const (
-	SecWho        = "who-we-are"
-	SecCollect    = "what-we-collect"
-	SecPurposes   = "purposes"
-	SecHow        = "how-we-collect"
-	SecSharing    = "sharing"
-	SecRetention  = "retention"
-	SecSecurity   = "security"
-	SecRights     = "rights"
-	SecIncidents  = "incidents"
-	SecMinors     = "minors"
-	SecChanges    = "changes"
-	SecContact    = "contact"
-	summaryID     = "summary"
-	contentsID    = "contents"
-	maxExtraBytes = 20000
+	SecWho       = "who-we-are"
+	SecCollect   = "what-we-collect"
+	SecPurposes  = "purposes"
+	SecHow       = "how-we-collect"
+	SecSharing   = "sharing"
+	SecRetention = "retention"
+	SecSecurity  = "security"
+	SecRights    = "rights"
+	SecIncidents = "incidents"
+	SecMinors    = "minors"
+	SecChanges   = "changes"
+	SecContact   = "contact"
+	summaryID    = "summary"
+	contentsID   = "contents"
 )
 
-// SectionIDs lists the sections of every policy, in order.
-var SectionIDs = []string{SecWho, SecCollect, SecPurposes, SecHow, SecSharing, SecRetention,
-	SecSecurity, SecRights, SecIncidents, SecMinors, SecChanges, SecContact}
+// SectionIDs lists the sections of every policy, in order. The inventory
+// owns the list, since the officer's paragraphs name sections.
+var SectionIDs = inventory.PolicySections
 
 // Policy is a rendered privacy policy in one language.
 type Policy struct {
@@ -122,16 +117,16 @@ func Render(doc *inventory.Document, lang string, opts Options) (*Policy, error)
 		return nil, &privaq.Error{Code: privaq.EValidation, Field: "lang",
 			Message: fmt.Sprintf("the policy language must be fr or en, not %q", lang)}
 	}
-	for id, text := range opts.Extra {
-		if !slices.Contains(SectionIDs, id) {
-			return nil, &privaq.Error{Code: privaq.EValidation, Field: "extra." + id,
-				Message: fmt.Sprintf("no policy section has the ID %q", id)}
-		}
-		if len(text) > maxExtraBytes {
-			return nil, &privaq.Error{Code: privaq.EValidation, Field: "extra." + id,
-				Message: fmt.Sprintf("the added text is limited to %d bytes", maxExtraBytes)}
-		}
-	}
 	b := newBuilder(doc, c, opts)
 	return b.build()
+}
+
+// SectionHeading returns the heading of section id in lang, for pages
+// that name sections outside a rendered policy.
+func SectionHeading(id, lang string) string {
+	c, ok := catalogs[lang]
+	if !ok {
+		c = catalogs["fr"]
+	}
+	return c.say("h."+id, nil)
 }

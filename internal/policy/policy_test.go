@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,16 +19,13 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // demoOptions are the options of the golden demo policies: a published
-// version, with one officer's paragraph.
+// version (the demo inventory has one officer's paragraph).
 func demoOptions() Options {
 	return Options{
 		Org:         "demo",
 		BaseURL:     "https://privacy.example.org",
 		Version:     3,
 		EffectiveAt: time.Date(2025, time.June, 1, 0, 0, 0, 0, time.UTC),
-		Extra: map[string]string{
-			SecContact: "Nos bureaux sont ouverts du **lundi au vendredi**, de 9 h à 17 h.\n\n<script>alert(1)</script>\n\n# Accès\n\n[Plan d'accès](javascript:alert(1))",
-		},
 	}
 }
 
@@ -142,27 +140,51 @@ func TestJSON(t *testing.T) {
 }
 
 func TestRenderErrors(t *testing.T) {
+	_, err := Render(inventory.Demo(), "de", Options{})
+	var pe *privaq.Error
+	if !privaq.IsCode(err, privaq.EValidation) || !errors.As(err, &pe) || pe.Field != "lang" {
+		t.Errorf("Render(de): got %v, want a validation error on lang", err)
+	}
+}
+
+// TestParagraphsValidated checks that the inventory refuses an officer's
+// paragraph for an unknown section, twice the same section, or too long.
+func TestParagraphsValidated(t *testing.T) {
 	for _, tc := range []struct {
-		lang  string
-		extra map[string]string
+		p     []inventory.Paragraph
 		field string
 	}{
-		{"de", nil, "lang"},
-		{"fr", map[string]string{"nowhere": "x"}, "extra.nowhere"},
-		{"fr", map[string]string{SecContact: strings.Repeat("x", maxExtraBytes+1)}, "extra.contact"},
+		{[]inventory.Paragraph{{Section: "nowhere", Text: inventory.Text{FR: "x"}}}, "policy.paragraphs[0].section"},
+		{[]inventory.Paragraph{{Section: SecContact, Text: inventory.Text{FR: "x"}}, {Section: SecContact, Text: inventory.Text{FR: "y"}}}, "policy.paragraphs[1].section"},
+		{[]inventory.Paragraph{{Section: SecContact, Text: inventory.Text{FR: strings.Repeat("x", inventory.MaxParagraphLen+1)}}}, "policy.paragraphs[0].text.fr"},
+		{[]inventory.Paragraph{{Section: SecContact, Text: inventory.Text{EN: "only English"}}}, "policy.paragraphs[0].text.fr"},
 	} {
-		_, err := Render(inventory.Demo(), tc.lang, Options{Extra: tc.extra})
-		var pe *privaq.Error
-		if !privaq.IsCode(err, privaq.EValidation) || !errors.As(err, &pe) || pe.Field != tc.field {
-			t.Errorf("Render(%q, %v): got %v, want a validation error on %s", tc.lang, tc.extra, err, tc.field)
+		d := inventory.Demo()
+		d.Policy.Paragraphs = tc.p
+		errs := d.Validate()
+		if !slices.ContainsFunc(errs, func(e *privaq.Error) bool { return e.Field == tc.field }) {
+			t.Errorf("%v: got %v, want an error on %s", tc.p, errs, tc.field)
 		}
+	}
+}
+
+// TestSectionIDs keeps the section constants in the order of the list
+// the inventory validates paragraphs against.
+func TestSectionIDs(t *testing.T) {
+	want := []string{SecWho, SecCollect, SecPurposes, SecHow, SecSharing, SecRetention,
+		SecSecurity, SecRights, SecIncidents, SecMinors, SecChanges, SecContact}
+	if !slices.Equal(SectionIDs, want) {
+		t.Errorf("SectionIDs = %v, want %v", SectionIDs, want)
 	}
 }
 
 // TestExtraSanitized checks that the officer's Markdown cannot bring a
 // script, a javascript: link or a second h1 into the page.
 func TestExtraSanitized(t *testing.T) {
-	html, md := render(t, inventory.Demo(), "fr", demoOptions())
+	d := inventory.Demo()
+	d.Policy.Paragraphs = []inventory.Paragraph{{Section: SecContact, Text: inventory.Text{
+		FR: "Nos bureaux sont ouverts du **lundi au vendredi**, de 9 h à 17 h.\n\n<script>alert(1)</script>\n\n# Accès\n\n[Plan d'accès](javascript:alert(1))"}}}
+	html, md := render(t, d, "fr", demoOptions())
 	for _, bad := range []string{"<script", "javascript:", "<h1>Accès"} {
 		if strings.Contains(html, bad) {
 			t.Errorf("HTML contains %q", bad)

@@ -64,7 +64,7 @@ func (w *Web) handleProfileSave(rw http.ResponseWriter, r *http.Request, q *req)
 		Regime: inventory.Regime(f.Get("regime")), Website: strings.TrimSpace(f.Get("website")),
 		Address: strings.TrimSpace(f.Get("address")), Languages: f["languages"]}
 	p := inventory.PolicySettings{AdoptedBy: strings.TrimSpace(f.Get("adopted_by")), AdoptedOn: inventory.Date(strings.TrimSpace(f.Get("adopted_on"))),
-		ReconsentOnNewPurpose: f.Get("reconsent_on_new_purpose") != ""}
+		ReconsentOnNewPurpose: f.Get("reconsent_on_new_purpose") != "", Paragraphs: doc.Policy.Paragraphs}
 	var bad privaq.ValidationErrors
 	for _, n := range []struct {
 		field string

@@ -62,3 +62,34 @@ func TestPolicyVersionsAdmin(t *testing.T) {
 		t.Errorf("auditor: want the versions without the forms")
 	}
 }
+
+// TestPolicyParagraphs checks the officer's paragraphs: saved per section
+// and language, errors shown beside their field with the input kept, and
+// carried into the policy.
+func TestPolicyParagraphs(t *testing.T) {
+	s := newTestSite(t, "")
+	b := s.browser(t)
+	b.login("staff@demo.test")
+	page := "/admin/o/demo/policy/paragraphs"
+	code, body := b.get(page)
+	if code != http.StatusOK || strings.Count(body, "<textarea") != 24 {
+		t.Fatalf("paragraphs page: got %d with %d text areas, want 200 with 24", code, strings.Count(body, "<textarea"))
+	}
+	tok := b.csrf(page)
+	long := strings.Repeat("x", 20001)
+	code, body, _ = b.post(page, url.Values{"_csrf": {tok}, "fr.rights": {"Texte **gardé**"}, "en.rights": {long}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="e-en-rights"`) || !strings.Contains(body, "Texte **gardé**") {
+		t.Fatalf("too long: got %d, want 422 with the error beside the English text and the input kept", code)
+	}
+	code, _, h := b.post(page, url.Values{"_csrf": {tok}, "fr.rights": {"Écrivez-nous **en tout temps**."}, "en.rights": {"Write to us **any time**."}})
+	if code != http.StatusSeeOther || h.Get("Location") != page+"?saved=1" {
+		t.Fatalf("save: got %d to %q", code, h.Get("Location"))
+	}
+	if _, body = b.get("/admin/o/demo/policy?doc=en"); !strings.Contains(body, "Write to us <strong>any time</strong>.") {
+		t.Error("the English preview lacks the officer's paragraph")
+	}
+	// The form shows the stored texts again.
+	if _, body = b.get(page); !strings.Contains(body, "Écrivez-nous **en tout temps**.") {
+		t.Error("the saved paragraph is not shown again")
+	}
+}

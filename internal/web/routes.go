@@ -33,6 +33,8 @@ func (w *Web) Routes(mux *http.ServeMux) {
 	mux.Handle("POST "+o+"/inventory/{coll}/{key}/delete", w.signedIn(true, w.handleItemDelete))
 	mux.Handle("GET "+o+"/checks", w.signedIn(true, w.handleChecks))
 	mux.Handle("GET "+o+"/policy", w.signedIn(true, w.handlePolicyPreview))
+	mux.Handle("GET "+o+"/policy/paragraphs", w.signedIn(true, w.handleParagraphsForm))
+	mux.Handle("POST "+o+"/policy/paragraphs", w.signedIn(true, w.handleParagraphsSave))
 	mux.Handle("POST "+o+"/policy/versions", w.signedIn(true, w.handlePolicyDraft))
 	mux.Handle("POST "+o+"/policy/versions/{n}/publish", w.signedIn(true, w.handlePolicyPublish))
 	mux.Handle("GET "+o+"/audit", w.signedIn(true, w.handleAudit))
