@@ -6,6 +6,7 @@ package privaq
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -223,3 +224,27 @@ type SystemClock struct{}
 
 // Now returns the current UTC time truncated to the microsecond.
 func (SystemClock) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// ManualClock is a clock that moves only when told to: tests use it to
+// cross deadlines and backoff delays without sleeping.
+type ManualClock struct {
+	mu sync.Mutex
+	at time.Time
+}
+
+// NewManualClock returns a clock stopped at t.
+func NewManualClock(t time.Time) *ManualClock { return &ManualClock{at: t.UTC()} }
+
+// Now returns the clock's time.
+func (c *ManualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.at
+}
+
+// Add moves the clock forward by d.
+func (c *ManualClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.at = c.at.Add(d)
+	c.mu.Unlock()
+}

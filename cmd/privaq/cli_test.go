@@ -55,7 +55,7 @@ func TestCLI(t *testing.T) {
 				return r.stderr
 			}
 
-			if got := ok("", "migrate"); got != e.Name+" database schema is up to date (version 2)\n" {
+			if got := ok("", "migrate"); !regexp.MustCompile(`^` + e.Name + ` database schema is up to date \(version [1-9][0-9]*\)\n$`).MatchString(got) {
 				t.Errorf("migrate: got %q", got)
 			}
 			if got := ok("", "org", "create", "--slug", "acme", "--name", "Acme inc.", "--regime", "private", "--lang", "en"); got != "acme\n" {

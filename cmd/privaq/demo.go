@@ -71,7 +71,7 @@ func setupDemo(ctx context.Context, orgs *org.Service, inv *inventory.Service, p
 			return nil, fmt.Errorf("load the sample inventory: %w", err)
 		}
 	}
-	if err := publishDemoPolicy(ctx, policies, o.ID); err != nil {
+	if err := publishDemoPolicy(ctx, policies, policy.Org{ID: o.ID, Slug: o.Slug}); err != nil {
 		return nil, fmt.Errorf("publish the sample policy: %w", err)
 	}
 	for _, a := range demoAccounts {
@@ -90,7 +90,8 @@ func setupDemo(ctx context.Context, orgs *org.Service, inv *inventory.Service, p
 
 // publishDemoPolicy publishes the sample inventory's policy, in effect at
 // once, unless the organization already has a version.
-func publishDemoPolicy(ctx context.Context, policies *policy.Service, id privaq.OrgID) error {
+func publishDemoPolicy(ctx context.Context, policies *policy.Service, o policy.Org) error {
+	id := o.ID
 	actor := privaq.System(id)
 	vs, err := policies.Versions(ctx, actor, id)
 	if err != nil || len(vs) > 0 {
@@ -100,7 +101,7 @@ func publishDemoPolicy(ctx context.Context, policies *policy.Service, id privaq.
 	if err != nil {
 		return err
 	}
-	_, err = policies.Publish(ctx, actor, id, v.Number, policy.Publication{
+	_, err = policies.Publish(ctx, actor, o, v.Number, policy.Publication{
 		Summary: inventory.Text{FR: "Première version publiée.", EN: "First published version."}})
 	return err
 }

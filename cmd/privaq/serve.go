@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"privaq/internal/api"
 	"privaq/internal/config"
 	"privaq/internal/inventory"
+	"privaq/internal/mail"
 	"privaq/internal/org"
 	"privaq/internal/policy"
 	"privaq/internal/public"
@@ -31,7 +33,23 @@ const (
 	writeTimeout      = 120 * time.Second
 	idleTimeout       = 120 * time.Second
 	shutdownTimeout   = 30 * time.Second
+	// mailInterval is how often the outbox is looked at when nothing
+	// wakes the worker (retries, and mail queued by another node).
+	mailInterval = 15 * time.Second
 )
+
+// mailSender returns the SMTP sender of PRIVAQ_SMTP_URL, or nil without
+// one. The default sender address uses the instance's host name.
+func mailSender(smtpURL, base string) (*mail.SMTP, error) {
+	if smtpURL == "" {
+		return nil, nil
+	}
+	host := "localhost"
+	if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	return mail.NewSMTP(smtpURL, "privaq@"+host)
+}
 
 // runServe runs the web server until ctx is cancelled (SIGINT or SIGTERM in
 // main), then lets in-flight requests finish.
@@ -53,14 +71,32 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer db.Close()
+
+	// Listen before printing, so that the URL shown is one that answers
+	// (and carries the real port when --addr asks for port 0).
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	base := cfg.BaseURL
+	if base == "" {
+		base = localURL(ln.Addr())
+	}
+	sender, err := mailSender(cfg.SMTPURL, base)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	wake := mail.NewWake()
 	orgs := &org.Service{Store: db, Clock: privaq.SystemClock{}}
 	inv := &inventory.Service{Store: db}
-	policies := &policy.Service{Store: db, Inventory: inv, Clock: privaq.SystemClock{}}
+	policies := &policy.Service{Store: db, Subscribers: db, Inventory: inv, Clock: privaq.SystemClock{}, BaseURL: base, Wake: wake}
 	pub, err := public.New(public.Config{OrgStore: db, Policies: policies, Log: log, BaseURL: cfg.BaseURL})
 	if err != nil {
 		return fmt.Errorf("public pages: %w", err)
 	}
-	pages, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Audit: db, Log: log,
+	pages, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: policies, Audit: db, Log: log,
+		Outbox: &mail.Outbox{Store: db, Audit: db}, MailConfigured: sender != nil,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), BaseURL: cfg.BaseURL})
 	if err != nil {
 		return fmt.Errorf("admin pages: %w", err)
@@ -74,16 +110,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Version: buildVersion(),
 	})
 
-	// Listen before printing, so that the URL shown is one that answers
-	// (and carries the real port when --addr asks for port 0).
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
-	base := cfg.BaseURL
-	if base == "" {
-		base = localURL(ln.Addr())
-	}
 	var demo *demoAccess
 	if cfg.Demo {
 		if demo, err = setupDemo(ctx, orgs, inv, policies, db); err != nil {
@@ -103,6 +129,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	jobsDone := make(chan struct{})
+	leader := db.Leader()
+	if sender != nil {
+		w := &mail.Worker{Store: db, Sender: sender, Clock: privaq.SystemClock{}, Log: log, Wake: wake}
+		go func() { defer close(jobsDone); w.Run(jobsCtx, mailInterval, leader.Lead) }()
+	} else {
+		close(jobsDone)
+		log.Warn("no_smtp_server", "hint", "without PRIVAQ_SMTP_URL, email stays in the outbox, shown in the admin")
+	}
+	defer func() { stopJobs(); <-jobsDone; leader.Close() }()
 	log.Info("listening", "addr", ln.Addr().String(), "url", base, "engine", db.Engine(), "version", buildVersion())
 	fmt.Fprintf(stdout, "privaq %s listening on %s (%s)\n", buildVersion(), base, db.Engine())
 	if demo != nil {

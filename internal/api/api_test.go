@@ -60,7 +60,7 @@ func newTestAPI(t *testing.T, dbURL string) *testAPI {
 		tokens:   map[privaq.Role]string{},
 		tokenIDs: map[privaq.Role]privaq.TokenID{},
 	}
-	ta.pol = &policy.Service{Store: db, Inventory: ta.inv, Clock: ta.orgs.Clock}
+	ta.pol = &policy.Service{Store: db, Subscribers: db, Inventory: ta.inv, Clock: ta.orgs.Clock}
 	var err error
 	if ta.a, err = ta.orgs.CreateOrg(ctx, privaq.System(0), "alpha", "Alpha", inventory.RegimePrivate, "fr"); err != nil {
 		t.Fatalf("create org A: %v", err)

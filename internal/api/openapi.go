@@ -313,6 +313,11 @@ func (b *builder) baseSchemas() {
 			"adopted_by":               str("maxLength", inventory.MaxLineLen),
 			"adopted_on":               str("format", "date"),
 			"reconsent_on_new_purpose": obj{"type": "boolean"},
+			"paragraphs": obj{"type": "array", "description": "The officer's own Markdown texts, added at the end of policy sections (sanitized when rendered).",
+				"items": object([]string{"section", "text"}, obj{
+					"section": str("enum", inventory.PolicySections),
+					"text":    ref("Text"),
+				})},
 		}),
 		"Finding": object([]string{"id", "severity", "article", "message"}, obj{
 			"id":         str("description", "Stable identifier of the rule."),
@@ -442,6 +447,7 @@ func buildOpenAPI() []byte {
 		counts[string(s)] = obj{"type": "integer", "minimum": 1}
 	}
 	b.policyOps(o)
+	b.noticeOps(o)
 
 	b.op("GET", o+"/checks", operation{id: "getChecks", summary: "Run the compliance check on the inventory", tag: comp,
 		status: 200, response: reply("Every gap between the inventory and Law 25, errors first.", object([]string{"findings", "counts"}, obj{

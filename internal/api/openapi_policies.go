@@ -35,16 +35,21 @@ func (b *builder) policyOps(o string) {
 	detail["summary_of_changes"] = ref("Text")
 	detail["inventory_rev"] = obj{"type": "integer", "format": "int64", "description": "Revision of the inventory the version was drafted from."}
 	detail["changes"] = arrayOf(ref("PolicyChange"))
+	detail["renewal_purposes"] = arrayOf(str("description", "A purpose whose consents given under an earlier version need renewal after the significant changes."))
+	detail["notices"] = obj{"type": "integer", "minimum": 0, "description": "Change notices queued for subscribers at publication."}
+	detail["notice_deliveries"] = obj{"type": "object", "description": "The change notices by delivery status (pending, sent, failed).",
+		"additionalProperties": obj{"type": "integer"}}
 	detail["policy"] = obj{"type": "object", "description": "The policy rendered from the version's inventory, by language (fr, and en when published in English).",
 		"additionalProperties": ref("Policy")}
-	b.schemas["PolicyVersionDetail"] = object(append(required, "summary_of_changes", "inventory_rev", "changes", "policy"), detail)
+	b.schemas["PolicyVersionDetail"] = object(append(required, "summary_of_changes", "inventory_rev", "changes", "renewal_purposes", "notices", "notice_deliveries", "policy"), detail)
 
 	b.op("POST", o+"/policies", operation{id: "createPolicyDraft", summary: "Create a draft version from the current inventory", tag: tag,
-		status: 201, response: reply("The draft, with what changed since the latest published version.", object([]string{"number", "status", "significant", "changes"}, obj{
-			"number":      obj{"type": "integer", "minimum": 1},
-			"status":      str("enum", []string{string(policy.StatusDraft)}),
-			"significant": obj{"type": "boolean"},
-			"changes":     arrayOf(ref("PolicyChange")),
+		status: 201, response: reply("The draft, with what changed since the latest published version.", object([]string{"number", "status", "significant", "changes", "renewal_purposes"}, obj{
+			"number":           obj{"type": "integer", "minimum": 1},
+			"status":           str("enum", []string{string(policy.StatusDraft)}),
+			"significant":      obj{"type": "boolean"},
+			"changes":          arrayOf(ref("PolicyChange")),
+			"renewal_purposes": arrayOf(str()),
 		})), errors: []int{401, 403, 404, 500}})
 	b.op("GET", o+"/policies", operation{id: "listPolicyVersions", summary: "List the policy versions, newest first", tag: tag,
 		status: 200, response: reply("The versions.", itemsOf(ref("PolicyVersion"))), errors: readErrors})

@@ -9,6 +9,7 @@ import (
 
 	"privaq"
 	"privaq/internal/inventory"
+	pqmail "privaq/internal/mail"
 	"privaq/internal/policy"
 )
 
@@ -30,7 +31,18 @@ type versionDetail struct {
 	Summary      inventory.Text            `json:"summary_of_changes"`
 	InventoryRev int64                     `json:"inventory_rev"`
 	Changes      []policy.Change           `json:"changes"`
+	Renewal      []string                  `json:"renewal_purposes"`
+	Notices      int                       `json:"notices"`
+	Deliveries   map[pqmail.Status]int     `json:"notice_deliveries"`
 	Policy       map[string]*policy.Policy `json:"policy"`
+}
+
+// renewalOf lists the purposes whose consents v calls into question.
+func renewalOf(v policy.Version) []string {
+	if v.Renewal == nil {
+		return []string{}
+	}
+	return v.Renewal
 }
 
 func toVersionJSON(v policy.Version) versionJSON {
@@ -61,7 +73,7 @@ func (a *API) handlePolicyCreate(w http.ResponseWriter, r *http.Request, c *call
 	}
 	w.Header().Set("Location", "/api/v1/orgs/"+c.org.Slug+"/policies/"+strconv.Itoa(v.Number))
 	writeJSON(w, http.StatusCreated, map[string]any{"number": v.Number, "status": v.Status,
-		"significant": v.Significant, "changes": changesOf(v)})
+		"significant": v.Significant, "changes": changesOf(v), "renewal_purposes": renewalOf(v)})
 	return nil
 }
 
@@ -99,7 +111,7 @@ func (a *API) handlePolicyGet(w http.ResponseWriter, r *http.Request, c *call) e
 	lang, format := q.Get("lang"), q.Get("format")
 	if lang == "" && format == "" {
 		d := versionDetail{versionJSON: toVersionJSON(v), Reason: v.Reason, Summary: v.Summary,
-			InventoryRev: v.InventoryRev, Changes: changesOf(v), Policy: map[string]*policy.Policy{}}
+			InventoryRev: v.InventoryRev, Changes: changesOf(v), Renewal: renewalOf(v), Notices: v.Notices, Deliveries: v.Deliveries, Policy: map[string]*policy.Policy{}}
 		for _, l := range inventory.Languages {
 			if l != "fr" && !slices.Contains(v.Inventory.Org.Languages, l) {
 				continue
@@ -172,7 +184,7 @@ func (a *API) handlePolicyPublish(w http.ResponseWriter, r *http.Request, c *cal
 			return privaq.FieldError("effective_at", "effective_at must be an RFC 3339 date and time, such as 2026-03-01T00:00:00-05:00")
 		}
 	}
-	v, err := a.Policies.Publish(r.Context(), c.actor, c.org.ID, n, p)
+	v, err := a.Policies.Publish(r.Context(), c.actor, policy.Org{ID: c.org.ID, Slug: c.org.Slug}, n, p)
 	if err != nil {
 		return err
 	}

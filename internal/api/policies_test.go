@@ -42,7 +42,7 @@ func TestPolicies(t *testing.T) {
 
 		res := do("POST", "/policies", "")
 		res.want(t, http.StatusCreated, "", "")
-		sameJSON(t, "first draft", res.body, `{"number":1,"status":"draft","significant":false,"changes":[]}`)
+		sameJSON(t, "first draft", res.body, `{"number":1,"status":"draft","significant":false,"changes":[],"renewal_purposes":[]}`)
 		if got := res.header.Get("Location"); got != ta.orgPath("/policies/1") {
 			t.Errorf("Location: got %q", got)
 		}
@@ -87,8 +87,9 @@ func TestPolicies(t *testing.T) {
 		res = do("POST", "/policies", "")
 		res.want(t, http.StatusCreated, "", "")
 		draft := res.decode(t)
-		if draft["number"] != 2.0 || draft["significant"] != true || len(draft["changes"].([]any)) != 1 {
-			t.Errorf("second draft: got %s, want number 2, significant, one change", res.body)
+		if draft["number"] != 2.0 || draft["significant"] != true || len(draft["changes"].([]any)) != 1 ||
+			!slices.Equal(draft["renewal_purposes"].([]any), []any{"newsletter"}) {
+			t.Errorf("second draft: got %s, want number 2, significant, one change, newsletter consents to renew", res.body)
 		}
 
 		now := ta.orgs.Clock.Now()

@@ -42,6 +42,7 @@ func (a *API) Routes(mux *http.ServeMux) []Route {
 	handle("GET", o+"/policies", a.wrap(a.handlePoliciesList))
 	handle("GET", o+"/policies/{n}", a.wrap(a.handlePolicyGet))
 	handle("POST", o+"/policies/{n}/publish", a.wrap(a.handlePolicyPublish))
+	handle("GET", o+"/activities/{key}/notice", a.wrap(a.handleNotice))
 	handle("GET", o+"/checks", a.wrap(a.handleChecks))
 	handle("GET", o+"/audit", a.wrap(a.handleAudit))
 	handle("GET", o+"/tokens", a.wrap(a.handleTokensList))

@@ -107,8 +107,8 @@ type Store interface {
 	UpdateSession(ctx context.Context, s Session) error
 	DeleteSession(ctx context.Context, hash []byte) error
 
-	RecordLoginFailure(ctx context.Context, key string, at time.Time) error
-	CountLoginFailures(ctx context.Context, key string, since time.Time) (int, error)
+	RecordAttempt(ctx context.Context, key string, at time.Time) error
+	CountAttempts(ctx context.Context, key string, since time.Time) (int, error)
 
 	AppendAudit(ctx context.Context, e audit.Entry) error
 }

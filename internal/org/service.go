@@ -226,7 +226,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (string
 		key string
 		max int
 	}{{emailKey, maxEmailFailure}, {ipKey, maxIPFailure}} {
-		n, err := s.Store.CountLoginFailures(ctx, k.key, now.Add(-failureWindow))
+		n, err := s.Store.CountAttempts(ctx, k.key, now.Add(-failureWindow))
 		if err != nil {
 			return "", Session{}, err
 		}
@@ -246,7 +246,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (string
 	}
 	if !ok {
 		for _, k := range []string{emailKey, ipKey} {
-			if err := s.Store.RecordLoginFailure(ctx, k, now); err != nil {
+			if err := s.Store.RecordAttempt(ctx, k, now); err != nil {
 				return "", Session{}, err
 			}
 		}
@@ -286,7 +286,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, sess Session, code, ip string)
 	}
 	now := s.Clock.Now()
 	key := fmt.Sprintf("totp:%d", u.ID)
-	n, err := s.Store.CountLoginFailures(ctx, key, now.Add(-failureWindow))
+	n, err := s.Store.CountAttempts(ctx, key, now.Add(-failureWindow))
 	if err != nil {
 		return sess, err
 	}
@@ -301,7 +301,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, sess Session, code, ip string)
 		}
 	}
 	if !ok {
-		if err := s.Store.RecordLoginFailure(ctx, key, now); err != nil {
+		if err := s.Store.RecordAttempt(ctx, key, now); err != nil {
 			return sess, err
 		}
 		if err := s.Store.AppendAudit(ctx, audit.Entry{OrgID: sess.OrgID, Kind: privaq.ActorUser, UserID: u.ID, Action: "login.totp_failed", Target: fmt.Sprintf("user:%d", u.ID), IP: ip}); err != nil {

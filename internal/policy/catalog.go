@@ -264,3 +264,22 @@ func (c *catalog) place(code string) string {
 	}
 	return code
 }
+
+// mailText executes the email body name with data (and items as
+// .Items) and tidies each paragraph, leaving web addresses untouched.
+func (c *catalog) mailText(name string, data M, items []string) string {
+	data["Items"] = items
+	paras := strings.Split(strings.ReplaceAll(c.raw(name, data), "\r\n", "\n"), "\n\n")
+	out := paras[:0]
+	for _, p := range paras {
+		p = strings.TrimSpace(p)
+		switch {
+		case p == "":
+		case strings.HasPrefix(p, "http://") || strings.HasPrefix(p, "https://"):
+			out = append(out, p)
+		default:
+			out = append(out, c.tidy(p))
+		}
+	}
+	return strings.Join(out, "\n\n") + "\n"
+}

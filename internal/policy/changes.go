@@ -2,6 +2,7 @@ package policy
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"privaq/internal/inventory"
@@ -163,4 +164,47 @@ func comparePeriods(a, b inventory.Duration) (int, bool) {
 // Significant reports whether any change is significant.
 func Significant(changes []Change) bool {
 	return slices.ContainsFunc(changes, func(c Change) bool { return c.Significant })
+}
+
+// RenewalPurposes lists, in the inventory's order, the consent-based
+// purposes of doc whose consents given under an earlier version must be
+// asked again after the significant changes: a consent covers the
+// purposes, recipients and retention the person was told of, so a new
+// purpose on an activity, a new recipient outside Quebec or a longer
+// retention on an activity affects the consents of that activity's
+// purposes. The consent ledger turns these into the list of consents.
+func RenewalPurposes(doc *inventory.Document, changes []Change) []string {
+	affected := map[string]bool{}
+	for _, c := range changes {
+		if !c.Significant {
+			continue
+		}
+		for _, a := range doc.Activities {
+			switch c.Kind {
+			case ChangePurposeAdded:
+				if act, purpose, ok := strings.Cut(c.Key, "/"); ok && act == a.Key {
+					affected[purpose] = true
+				}
+			case ChangeRecipientAdded:
+				if slices.Contains(a.Recipients, c.Key) {
+					for _, p := range a.Purposes {
+						affected[p] = true
+					}
+				}
+			case ChangeRetentionLonger:
+				if a.Retention == c.Key {
+					for _, p := range a.Purposes {
+						affected[p] = true
+					}
+				}
+			}
+		}
+	}
+	var out []string
+	for _, p := range doc.Purposes {
+		if affected[p.Key] && (p.Consent == inventory.ConsentExpress || p.Consent == inventory.ConsentImplied) {
+			out = append(out, p.Key)
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"testing"
@@ -82,4 +83,21 @@ func BenchmarkRender(b *testing.B) {
 			}
 		}
 	}
+}
+
+// BenchmarkPDF writes the demo organization's French policy as PDF.
+func BenchmarkPDF(b *testing.B) {
+	p, err := Render(inventory.Demo(), "fr", Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := p.PDF(&buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "pdf-bytes")
 }

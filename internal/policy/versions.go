@@ -12,7 +12,15 @@ import (
 	"privaq"
 	"privaq/internal/audit"
 	"privaq/internal/inventory"
+	pqmail "privaq/internal/mail"
 )
+
+// Org names the organization whose policy is published, for the links in
+// the notices.
+type Org struct {
+	ID   privaq.OrgID
+	Slug string
+}
 
 // Status is where a version stands. Only draft and published are stored:
 // scheduled, current and superseded follow from the effective dates and
@@ -48,6 +56,30 @@ type Version struct {
 	Inventory      *inventory.Document // nil in listings
 	Significant    bool
 	Changes        []Change
+	// Renewal lists the consent-based purposes whose consents given under
+	// an earlier version the significant changes call into question.
+	Renewal []string
+	// Notices is how many change notices the publication queued, and
+	// Deliveries where they stand (filled by Service.Version).
+	Notices    int
+	Deliveries map[pqmail.Status]int
+	// NoticeDue and Previous are set while publishing: whether
+	// subscribers get the change notice, and the version it replaces.
+	NoticeDue bool `json:"-"`
+	Previous  int  `json:"-"`
+}
+
+// ChangeText says what changes in v, in lang: the officer's summary, or
+// else the generated list of changes.
+func (v *Version) ChangeText(lang string) []string {
+	if !v.Summary.IsZero() {
+		return []string{v.Summary.In(lang)}
+	}
+	var out []string
+	for _, c := range v.Changes {
+		out = append(out, c.Text.In(lang))
+	}
+	return out
 }
 
 // Store keeps policy versions. CreatePolicyDraft and PublishPolicy run
@@ -64,16 +96,25 @@ type Store interface {
 		fn func(doc *inventory.Document, rev int64, versions []Version) (*Version, error)) (Version, error)
 	// PublishPolicy gives fn version n and every version (published ones
 	// with their snapshot); fn sets the publication fields of v, which the
-	// store saves when fn returns nil.
+	// store saves when fn returns nil. When fn sets v.NoticeDue, the store
+	// gives notices the confirmed subscribers and queues the messages it
+	// returns, in the same transaction.
 	PublishPolicy(ctx context.Context, org privaq.OrgID, n int, e audit.Entry,
-		fn func(v *Version, versions []Version) error) (Version, error)
+		fn func(v *Version, versions []Version) error,
+		notices func(v *Version, subs []Subscriber) []pqmail.Message) (Version, error)
 }
 
-// Service drafts, publishes and reads policy versions.
+// Service drafts, publishes and reads policy versions, and keeps the
+// subscriptions to their changes.
 type Service struct {
-	Store     Store
-	Inventory *inventory.Service
-	Clock     privaq.Clock
+	Store       Store
+	Subscribers SubscriberStore
+	Inventory   *inventory.Service
+	Clock       privaq.Clock
+	// BaseURL is the public URL of the instance, for links in emails.
+	BaseURL string
+	// Wake, when set, is signalled after mail is queued.
+	Wake chan struct{}
 }
 
 // Publication is what publishing a draft takes.
@@ -162,6 +203,7 @@ func (s *Service) CreateDraft(ctx context.Context, actor privaq.Actor, org priva
 		if base := latestPublished(vs); base != nil {
 			v.Changes = Compare(base.Inventory, doc)
 			v.Significant = Significant(v.Changes)
+			v.Renewal = RenewalPurposes(doc, v.Changes)
 		}
 		return v, nil
 	})
@@ -176,7 +218,12 @@ func (s *Service) CreateDraft(ctx context.Context, actor privaq.Actor, org priva
 // effect no sooner than the notice period the current policy announces
 // (P 8.2: people are told of changes before they apply), unless the change
 // is editorial and says why.
-func (s *Service) Publish(ctx context.Context, actor privaq.Actor, org privaq.OrgID, n int, p Publication) (Version, error) {
+//
+// When a version was in effect and the change is not editorial, the
+// change notice is queued for every confirmed subscriber in the same
+// transaction: a publication that is acknowledged has its notices.
+func (s *Service) Publish(ctx context.Context, actor privaq.Actor, o Org, n int, p Publication) (Version, error) {
+	org := o.ID
 	if err := actor.Require(org, privaq.PermInventoryWrite); err != nil {
 		return Version{}, err
 	}
@@ -223,7 +270,12 @@ func (s *Service) Publish(ctx context.Context, actor privaq.Actor, org privaq.Or
 				Message: fmt.Sprintf("effective_at must be on or after %s, when version %d takes effect", last.EffectiveAt.Format(time.RFC3339), last.Number),
 				FR:      fmt.Sprintf("La date d’entrée en vigueur doit suivre celle de la version %d (%s).", last.Number, catalogs["fr"].date(*last.EffectiveAt))}
 		}
-		if cur := current(vs); cur != nil && !p.Editorial {
+		if last := latestPublished(vs); last != nil {
+			v.Previous = last.Number
+		}
+		cur := current(vs)
+		v.NoticeDue = cur != nil && !p.Editorial
+		if cur != nil && !p.Editorial {
 			days := cur.Inventory.Policy.NoticeDays
 			if earliest := now.AddDate(0, 0, days); at.Before(earliest) {
 				return &privaq.Error{Code: privaq.EValidation, Field: "effective_at", Rule: "policy.notice",
@@ -235,6 +287,8 @@ func (s *Service) Publish(ctx context.Context, actor privaq.Actor, org privaq.Or
 		v.EffectiveAt, v.PublishedAt = &at, &now
 		v.Editorial, v.Reason, v.Summary = p.Editorial, p.Reason, p.Summary
 		return nil
+	}, func(v *Version, subs []Subscriber) []pqmail.Message {
+		return s.notices(o.Slug, v, subs)
 	})
 	if err != nil {
 		return Version{}, err
@@ -242,6 +296,9 @@ func (s *Service) Publish(ctx context.Context, actor privaq.Actor, org privaq.Or
 	v.Status = StatusScheduled
 	if !v.EffectiveAt.After(now) {
 		v.Status = StatusCurrent
+	}
+	if v.Notices > 0 && s.Wake != nil {
+		pqmail.Notify(s.Wake)
 	}
 	return v, nil
 }
@@ -269,7 +326,12 @@ func (s *Service) Version(ctx context.Context, actor privaq.Actor, org privaq.Or
 	if err := actor.Require(org, privaq.PermInventoryRead); err != nil {
 		return Version{}, err
 	}
-	return s.version(ctx, org, n)
+	v, err := s.version(ctx, org, n)
+	if err != nil {
+		return v, err
+	}
+	v.Deliveries, err = s.Subscribers.MailCounts(ctx, org, fmt.Sprintf("policy/%d", n))
+	return v, err
 }
 
 func (s *Service) version(ctx context.Context, org privaq.OrgID, n int) (Version, error) {

@@ -36,6 +36,7 @@ type fixture struct {
 	svc   *policy.Service
 	clock *clock
 	org   privaq.OrgID
+	po    policy.Org
 	actor privaq.Actor
 }
 
@@ -51,7 +52,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	if _, err := inv.Replace(ctx, privaq.System(o.ID), o.ID, inventory.Demo()); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{db: db, inv: inv, svc: &policy.Service{Store: db, Inventory: inv, Clock: c}, clock: c, org: o.ID,
+	return &fixture{db: db, inv: inv, svc: &policy.Service{Store: db, Subscribers: db, Inventory: inv, Clock: c}, clock: c, org: o.ID, po: policy.Org{ID: o.ID, Slug: o.Slug},
 		actor: privaq.Actor{Kind: privaq.ActorUser, UserID: 1, OrgID: o.ID, Role: privaq.RoleStaff}}
 }
 
@@ -118,16 +119,16 @@ func TestVersionLifecycle(t *testing.T) {
 			t.Errorf("a draft in public: got %v, want not_found", err)
 		}
 		// Without a current version, publishing may be immediate.
-		pub, err := f.svc.Publish(ctx, f.actor, f.org, 1, policy.Publication{Summary: inventory.Text{FR: "Première version"}})
+		pub, err := f.svc.Publish(ctx, f.actor, f.po, 1, policy.Publication{Summary: inventory.Text{FR: "Première version"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if pub.Status != policy.StatusCurrent || !pub.EffectiveAt.Equal(f.clock.Now()) {
 			t.Errorf("first publication: got %s at %v, want current now", pub.Status, pub.EffectiveAt)
 		}
-		_, err = f.svc.Publish(ctx, f.actor, f.org, 1, policy.Publication{})
+		_, err = f.svc.Publish(ctx, f.actor, f.po, 1, policy.Publication{})
 		wantCode(t, err, privaq.EConflict, "")
-		_, err = f.svc.Publish(ctx, f.actor, f.org, 99, policy.Publication{})
+		_, err = f.svc.Publish(ctx, f.actor, f.po, 99, policy.Publication{})
 		wantCode(t, err, privaq.ENotFound, "")
 		published, err := f.svc.Version(ctx, f.actor, f.org, 1)
 		if err != nil {
@@ -159,21 +160,21 @@ func TestVersionLifecycle(t *testing.T) {
 		}
 
 		// Notice period: 30 days in the demo's policy.
-		_, err = f.svc.Publish(ctx, f.actor, f.org, 2, policy.Publication{EffectiveAt: f.clock.Now().AddDate(0, 0, 10)})
+		_, err = f.svc.Publish(ctx, f.actor, f.po, 2, policy.Publication{EffectiveAt: f.clock.Now().AddDate(0, 0, 10)})
 		wantCode(t, err, privaq.EValidation, "effective_at")
-		_, err = f.svc.Publish(ctx, f.actor, f.org, 2, policy.Publication{Editorial: true, Reason: "  "})
+		_, err = f.svc.Publish(ctx, f.actor, f.po, 2, policy.Publication{Editorial: true, Reason: "  "})
 		wantCode(t, err, privaq.EValidation, "reason")
-		_, err = f.svc.Publish(ctx, f.actor, f.org, 2, policy.Publication{EffectiveAt: f.clock.Now().AddDate(-1, 0, 0)})
+		_, err = f.svc.Publish(ctx, f.actor, f.po, 2, policy.Publication{EffectiveAt: f.clock.Now().AddDate(-1, 0, 0)})
 		wantCode(t, err, privaq.EValidation, "effective_at")
 		reader := privaq.Actor{Kind: privaq.ActorUser, UserID: 2, OrgID: f.org, Role: privaq.RoleAuditor}
-		_, err = f.svc.Publish(ctx, reader, f.org, 2, policy.Publication{})
+		_, err = f.svc.Publish(ctx, reader, f.po, 2, policy.Publication{})
 		wantCode(t, err, privaq.EForbidden, "")
 		_, err = f.svc.CreateDraft(ctx, reader, f.org)
 		wantCode(t, err, privaq.EForbidden, "")
 
 		at := f.clock.Now().AddDate(0, 0, 30)
 		summary := inventory.Text{FR: "Nouvelle fin", EN: "New purpose"}
-		v2, err = f.svc.Publish(ctx, f.actor, f.org, 2, policy.Publication{EffectiveAt: at, Summary: summary})
+		v2, err = f.svc.Publish(ctx, f.actor, f.po, 2, policy.Publication{EffectiveAt: at, Summary: summary})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -213,7 +214,7 @@ func TestVersionLifecycle(t *testing.T) {
 		if got, want := statuses(t, f), "draft current superseded"; got != want {
 			t.Errorf("statuses with a draft: got %q, want %q", got, want)
 		}
-		v3, err := f.svc.Publish(ctx, f.actor, f.org, 3, policy.Publication{Editorial: true, Reason: "Coquille corrigée"})
+		v3, err := f.svc.Publish(ctx, f.actor, f.po, 3, policy.Publication{Editorial: true, Reason: "Coquille corrigée"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -325,4 +326,59 @@ func TestConcurrentDraftsGetDistinctNumbers(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestRenewalPurposes checks which consents a significant change calls
+// into question: those of the purposes it touches, and only those that
+// rest on consent.
+func TestRenewalPurposes(t *testing.T) {
+	consentPurposes := func(d *inventory.Document, act inventory.Activity) []string {
+		var out []string
+		for _, p := range d.Purposes {
+			if slices.Contains(act.Purposes, p.Key) && p.Consent != inventory.ConsentNotRequired {
+				out = append(out, p.Key)
+			}
+		}
+		return out
+	}
+	d := inventory.Demo()
+	addConsentPurpose(d)
+	if got := policy.RenewalPurposes(d, policy.Compare(inventory.Demo(), d)); !slices.Equal(got, []string{"newsletter"}) {
+		t.Errorf("new purpose: got %v, want [newsletter]", got)
+	}
+
+	d = inventory.Demo()
+	d.Recipients = append(d.Recipients, inventory.Recipient{Key: "cloud", Name: "Cloud Inc.", Role: inventory.RoleProcessor, Location: "US", Contract: true, PIA: true})
+	d.Activities[0].Recipients = append(d.Activities[0].Recipients, "cloud")
+	want := consentPurposes(d, d.Activities[0])
+	if got := policy.RenewalPurposes(d, policy.Compare(inventory.Demo(), d)); len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("recipient outside Quebec: got %v, want %v", got, want)
+	}
+
+	d = inventory.Demo()
+	rule := slices.IndexFunc(d.RetentionRules, func(r inventory.RetentionRule) bool { return r.Key == "relationship-end" })
+	d.RetentionRules[rule].Period = "P99Y"
+	want = nil
+	for _, a := range d.Activities {
+		if a.Retention == "relationship-end" {
+			for _, p := range consentPurposes(d, a) {
+				if !slices.Contains(want, p) {
+					want = append(want, p)
+				}
+			}
+		}
+	}
+	got := policy.RenewalPurposes(d, policy.Compare(inventory.Demo(), d))
+	slices.Sort(got)
+	slices.Sort(want)
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("longer retention: got %v, want %v", got, want)
+	}
+
+	d = inventory.Demo()
+	d.RetentionRules[0].Period = "P1D"
+	d.Policy.RequestDelayDays += 10
+	if got := policy.RenewalPurposes(d, policy.Compare(inventory.Demo(), d)); len(got) != 0 {
+		t.Errorf("shorter retention and a longer delay: got %v, want none", got)
+	}
 }

@@ -2,7 +2,6 @@ package public
 
 import (
 	"bytes"
-	"encoding/json"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -24,22 +23,20 @@ type policyView struct {
 	Next       *policy.Version
 	NextText   []string // the summary of changes of Next, or its list of changes
 	Superseded bool
+	subscribeForm
 }
 
-// noticeOf says what changes in v, in lang: the summary written by the
-// officer, or else the generated list of changes.
+// subscribeForm is what the subscription form shows again after an error.
+type subscribeForm struct {
+	Email, Error string
+}
+
+// noticeOf says what changes in v, in lang.
 func noticeOf(v *policy.Version, lang string) []string {
 	if v == nil {
 		return nil
 	}
-	if !v.Summary.IsZero() {
-		return []string{v.Summary.In(lang)}
-	}
-	var out []string
-	for _, c := range v.Changes {
-		out = append(out, c.Text.In(lang))
-	}
-	return out
+	return v.ChangeText(lang)
 }
 
 // show renders version v (with its snapshot) into a policy page.
@@ -121,11 +118,7 @@ func (p *Public) handleVersions(w http.ResponseWriter, r *http.Request, pg *Page
 // handleJSON answers the current version as JSON, in the language asked
 // for; anyone may read it, from any origin.
 func (p *Public) handleJSON(w http.ResponseWriter, r *http.Request) {
-	fail := func(status int, code privaq.Code, msg string) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": code, "message": msg}})
-	}
+	fail := func(status int, code privaq.Code, msg string) { writeJSONError(w, status, code, msg) }
 	o, err := p.OrgStore.OrgBySlug(r.Context(), r.PathValue("org"))
 	var view policy.Public
 	if err == nil {

@@ -11,11 +11,13 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -49,6 +51,7 @@ type Public struct {
 	pages   map[string]*template.Template
 	css     []byte
 	cssPath string
+	pdfs    pdfCache
 }
 
 // New parses the templates; any error fails the start.
@@ -86,8 +89,10 @@ func (p *Public) Routes(mux *http.ServeMux) {
 	const o = "/o/{org}"
 	mux.HandleFunc("GET "+o+"/privacy", p.serve(p.handlePolicy))
 	mux.HandleFunc("GET "+o+"/privacy/versions", p.serve(p.handleVersions))
-	mux.HandleFunc("GET "+o+"/privacy/v/{n}", p.serve(p.handleVersion))
+	mux.HandleFunc("GET "+o+"/privacy/v/{n}", p.handleVersionOrPDF)
+	mux.HandleFunc("GET "+o+"/privacy/diff", p.serve(p.handleDiff))
 	mux.HandleFunc("GET "+o+"/privacy.json", p.handleJSON)
+	p.subscribeRoutes(mux, o)
 }
 
 // Page is what every public view has.
@@ -99,6 +104,7 @@ type Page struct {
 	Langs  []string
 	Status int
 	cat    *i18n.Catalog
+	query  url.Values
 }
 
 // T translates a catalog key into the page's language.
@@ -110,6 +116,18 @@ func (p *Page) Date(t *time.Time) string {
 		return ""
 	}
 	return policy.Date(*t, p.Lang)
+}
+
+// SwitchURL is the address of this page in lang, keeping the parameters
+// that say what the page shows (versions compared, a link's token).
+func (p *Page) SwitchURL(lang string) string {
+	q := url.Values{"lang": {lang}}
+	for _, k := range []string{"from", "to", "t"} {
+		if v := p.query.Get(k); v != "" && len(v) <= 100 {
+			q.Set(k, v)
+		}
+	}
+	return p.Path + "?" + q.Encode()
 }
 
 // OtherLang is the language the switch offers, or "" when there is none.
@@ -141,7 +159,7 @@ type handler func(w http.ResponseWriter, r *http.Request, pg *Page) (string, any
 // not-found page in the visitor's language.
 func (p *Public) serve(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		pg := &Page{Lang: lang(r, []string{"fr", "en"}), Path: r.URL.Path, CSS: p.cssPath, cat: p.cat, Langs: []string{"fr", "en"}}
+		pg := &Page{Lang: lang(r, []string{"fr", "en"}), Path: r.URL.Path, CSS: p.cssPath, cat: p.cat, Langs: []string{"fr", "en"}, query: r.URL.Query()}
 		o, err := p.OrgStore.OrgBySlug(r.Context(), r.PathValue("org"))
 		if err == nil {
 			pg.Org = o
@@ -151,6 +169,9 @@ func (p *Public) serve(h handler) http.HandlerFunc {
 				p.render(w, r, name, pg, view)
 				return
 			}
+		}
+		if errors.Is(err, errAnswered) {
+			return
 		}
 		if !privaq.IsCode(err, privaq.ENotFound) {
 			p.Log.ErrorContext(r.Context(), "public_page_failed", "err", err, "route", r.Pattern)

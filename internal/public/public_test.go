@@ -52,7 +52,7 @@ func newSite(t *testing.T, db *store.DB) *site {
 	if _, err := inv.Replace(ctx, privaq.System(o.ID), o.ID, inventory.Demo()); err != nil {
 		t.Fatal(err)
 	}
-	pol := &policy.Service{Store: db, Inventory: inv, Clock: c}
+	pol := &policy.Service{Store: db, Subscribers: db, Inventory: inv, Clock: c, BaseURL: "https://privacy.example.org"}
 	p, err := public.New(public.Config{OrgStore: db, Policies: pol, Log: slog.New(slog.NewTextHandler(t.Output(), nil)), BaseURL: "https://privacy.example.org"})
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +112,7 @@ func (s *site) publish(t *testing.T, p policy.Publication) policy.Version {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, err = s.pol.Publish(ctx, actor, s.org.ID, v.Number, p); err != nil {
+	if v, err = s.pol.Publish(ctx, actor, policy.Org{ID: s.org.ID, Slug: s.org.Slug}, v.Number, p); err != nil {
 		t.Fatal(err)
 	}
 	return v
@@ -161,7 +161,7 @@ func TestPublicPages(t *testing.T) {
 		// During the notice period, the current page announces the next
 		// version with its date and summary.
 		at := s.clock.Now().AddDate(0, 0, 30)
-		if _, err := s.pol.Publish(ctx, privaq.System(s.org.ID), s.org.ID, 2, policy.Publication{EffectiveAt: at,
+		if _, err := s.pol.Publish(ctx, privaq.System(s.org.ID), policy.Org{ID: s.org.ID, Slug: s.org.Slug}, 2, policy.Publication{EffectiveAt: at,
 			Summary: inventory.Text{FR: "Nous ajoutons une fin.", EN: "We add a purpose."}}); err != nil {
 			t.Fatal(err)
 		}

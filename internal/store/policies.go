@@ -9,6 +9,7 @@ import (
 	"privaq"
 	"privaq/internal/audit"
 	"privaq/internal/inventory"
+	"privaq/internal/mail"
 	"privaq/internal/policy"
 )
 
@@ -16,15 +17,15 @@ import (
 // import/export shape, so a published version renders the same forever.
 
 const versionColumns = `number, status, created_at, created_by_kind, created_by_user_id, created_by_token_id,
-	effective_at, published_at, editorial, editorial_reason, summary_fr, summary_en, inventory_rev, significant, changes`
+	effective_at, published_at, editorial, editorial_reason, summary_fr, summary_en, inventory_rev, significant, changes, notices, renewal`
 
 func scanVersion(org privaq.OrgID, sc interface{ Scan(...any) error }, extra ...any) (policy.Version, error) {
 	v := policy.Version{OrgID: org}
-	var status, kind, changes string
+	var status, kind, changes, renewal string
 	var created int64
 	var user, token, effective, published sql.NullInt64
 	dest := append([]any{&v.Number, &status, &created, &kind, &user, &token, &effective, &published,
-		&v.Editorial, &v.Reason, &v.Summary.FR, &v.Summary.EN, &v.InventoryRev, &v.Significant, &changes}, extra...)
+		&v.Editorial, &v.Reason, &v.Summary.FR, &v.Summary.EN, &v.InventoryRev, &v.Significant, &changes, &v.Notices, &renewal}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return v, err
 	}
@@ -33,6 +34,9 @@ func scanVersion(org privaq.OrgID, sc interface{ Scan(...any) error }, extra ...
 	v.EffectiveAt, v.PublishedAt = nullMicros(effective), nullMicros(published)
 	if err := json.Unmarshal([]byte(changes), &v.Changes); err != nil {
 		return v, fmt.Errorf("changes of policy version %d: %w", v.Number, err)
+	}
+	if err := json.Unmarshal([]byte(renewal), &v.Renewal); err != nil {
+		return v, fmt.Errorf("renewal of policy version %d: %w", v.Number, err)
 	}
 	return v, nil
 }
@@ -185,18 +189,25 @@ func (db *DB) CreatePolicyDraft(ctx context.Context, org privaq.OrgID, e audit.E
 		if err != nil {
 			return err
 		}
-		var changes []byte
 		if v.Changes == nil {
 			v.Changes = []policy.Change{}
 		}
-		if changes, err = json.Marshal(v.Changes); err != nil {
+		if v.Renewal == nil {
+			v.Renewal = []string{}
+		}
+		changes, err := json.Marshal(v.Changes)
+		if err != nil {
+			return err
+		}
+		renewal, err := json.Marshal(v.Renewal)
+		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO policy_versions (org_id, number, status, created_at, created_by_kind,
-			created_by_user_id, created_by_token_id, inventory_rev, inventory, officer_enc, significant, changes)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			created_by_user_id, created_by_token_id, inventory_rev, inventory, officer_enc, significant, changes, renewal)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			org, v.Number, string(policy.StatusDraft), micros(v.CreatedAt), string(v.CreatedBy),
-			nullID(v.CreatedByUser), nullID(v.CreatedByToken), v.InventoryRev, snap, officer, v.Significant, string(changes)); err != nil {
+			nullID(v.CreatedByUser), nullID(v.CreatedByToken), v.InventoryRev, snap, officer, v.Significant, string(changes), string(renewal)); err != nil {
 			return err
 		}
 		e.Target = fmt.Sprintf("policy/%d", v.Number)
@@ -210,9 +221,11 @@ func (db *DB) CreatePolicyDraft(ctx context.Context, org privaq.OrgID, e audit.E
 	return out, db.dialect.mapError(err, "policy version")
 }
 
-// PublishPolicy saves the publication fields fn sets on version n.
+// PublishPolicy saves the publication fields fn sets on version n and
+// queues the change notices when they are due.
 func (db *DB) PublishPolicy(ctx context.Context, org privaq.OrgID, n int, e audit.Entry,
-	fn func(v *policy.Version, versions []policy.Version) error) (policy.Version, error) {
+	fn func(v *policy.Version, versions []policy.Version) error,
+	notices func(v *policy.Version, subs []policy.Subscriber) []mail.Message) (policy.Version, error) {
 	var out policy.Version
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		if err := lockOrg(ctx, tx, org); err != nil {
@@ -240,10 +253,25 @@ func (db *DB) PublishPolicy(ctx context.Context, org privaq.OrgID, n int, e audi
 		if k, err := res.RowsAffected(); err != nil || k != 1 {
 			return privaq.Errorf(privaq.EConflict, "version %d is already published", n)
 		}
+		if v.NoticeDue && notices != nil {
+			subs, err := db.confirmedSubscribers(ctx, tx, org)
+			if err != nil {
+				return err
+			}
+			msgs := notices(&v, subs)
+			if err := db.enqueueMail(ctx, tx, *v.PublishedAt, msgs); err != nil {
+				return err
+			}
+			v.Notices = len(msgs)
+			if _, err := tx.ExecContext(ctx, `UPDATE policy_versions SET notices = $1 WHERE org_id = $2 AND number = $3`, v.Notices, org, n); err != nil {
+				return err
+			}
+		}
 		if e.Detail == nil {
 			e.Detail = map[string]any{}
 		}
 		e.Detail["effective_at"] = v.EffectiveAt.Format("2006-01-02T15:04:05Z07:00")
+		e.Detail["notices"] = v.Notices
 		out = v
 		return db.appendAudit(ctx, tx, e, db.now())
 	})

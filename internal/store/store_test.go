@@ -269,18 +269,18 @@ func TestLoginFailuresCountedPerKey(t *testing.T) {
 	each(t, func(t *testing.T, e engine) {
 		now := privaq.SystemClock{}.Now()
 		for range 3 {
-			if err := e.db.RecordLoginFailure(ctx, "email:a@example.org", now); err != nil {
+			if err := e.db.RecordAttempt(ctx, "email:a@example.org", now); err != nil {
 				t.Fatal(err)
 			}
 		}
-		n, err := e.db.CountLoginFailures(ctx, "email:a@example.org", now.Add(-time.Minute))
+		n, err := e.db.CountAttempts(ctx, "email:a@example.org", now.Add(-time.Minute))
 		if err != nil || n != 3 {
 			t.Errorf("got %d, %v; want 3", n, err)
 		}
-		if n, _ := e.db.CountLoginFailures(ctx, "email:b@example.org", now.Add(-time.Minute)); n != 0 {
+		if n, _ := e.db.CountAttempts(ctx, "email:b@example.org", now.Add(-time.Minute)); n != 0 {
 			t.Errorf("other key: got %d, want 0", n)
 		}
-		if n, _ := e.db.CountLoginFailures(ctx, "email:a@example.org", now.Add(time.Second)); n != 0 {
+		if n, _ := e.db.CountAttempts(ctx, "email:a@example.org", now.Add(time.Second)); n != 0 {
 			t.Errorf("outside the window: got %d, want 0", n)
 		}
 	})

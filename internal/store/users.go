@@ -10,7 +10,9 @@ import (
 	"privaq"
 	"privaq/internal/audit"
 	"privaq/internal/inventory"
+	"privaq/internal/mail"
 	"privaq/internal/org"
+	"privaq/internal/policy"
 )
 
 // Staff emails and names are sealed with the instance key, bound to the
@@ -301,9 +303,10 @@ func (db *DB) DeleteSession(ctx context.Context, hash []byte) error {
 	return db.dialect.mapError(err, "session")
 }
 
-// RecordLoginFailure counts a failed sign-in against key (an email or a
-// client network), stored under a blind index.
-func (db *DB) RecordLoginFailure(ctx context.Context, key string, at time.Time) error {
+// RecordAttempt counts one attempt against key for rate limiting: a
+// failed sign-in by email or client network, a public form sent by a
+// client network. Keys are stored under a blind index.
+func (db *DB) RecordAttempt(ctx context.Context, key string, at time.Time) error {
 	return db.dialect.mapError(db.tx(ctx, func(tx *sql.Tx) error {
 		// Old failures no longer count; pruning here keeps the table small.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE at < $1`, micros(at.Add(-24*time.Hour))); err != nil {
@@ -314,15 +317,18 @@ func (db *DB) RecordLoginFailure(ctx context.Context, key string, at time.Time) 
 	}), "login failure")
 }
 
-// CountLoginFailures counts failures against key since a time.
-func (db *DB) CountLoginFailures(ctx context.Context, key string, since time.Time) (int, error) {
+// CountAttempts counts the attempts against key since a time.
+func (db *DB) CountAttempts(ctx context.Context, key string, since time.Time) (int, error) {
 	var n int
 	err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_failures WHERE key_idx = $1 AND at >= $2`, db.keys.limitIndex.Index(key), micros(since)).Scan(&n)
 	return n, db.dialect.mapError(err, "login failures")
 }
 
 var (
-	_ org.Store       = (*DB)(nil)
-	_ inventory.Store = (*DB)(nil)
-	_ audit.Store     = (*DB)(nil)
+	_ org.Store              = (*DB)(nil)
+	_ inventory.Store        = (*DB)(nil)
+	_ audit.Store            = (*DB)(nil)
+	_ mail.Store             = (*DB)(nil)
+	_ policy.Store           = (*DB)(nil)
+	_ policy.SubscriberStore = (*DB)(nil)
 )

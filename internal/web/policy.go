@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"privaq"
+	"privaq/internal/inventory"
 	"privaq/internal/policy"
 )
 
@@ -17,6 +18,23 @@ type policyView struct {
 	// Publish is the publication form of one draft, when it was sent back
 	// with errors.
 	Publish *publishForm
+	doc     *inventory.Document
+}
+
+// Purposes names purposes by key, from the current inventory (a key no
+// longer there is shown as is).
+func (v *policyView) Purposes(keys []string) []string {
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		name := k
+		for _, p := range v.doc.Purposes {
+			if p.Key == k {
+				name = v.In(p.Name)
+			}
+		}
+		out = append(out, name)
+	}
+	return out
 }
 
 // handlePolicyPreview shows the policy as it would be generated now from
@@ -48,6 +66,6 @@ func (w *Web) policyPage(rw http.ResponseWriter, r *http.Request, q *req, lang s
 	q.Nav, q.Title = "policy", q.T("nav.policy")
 	// The renderer escapes every inventory text and sanitizes the officer's
 	// Markdown; its output is safe HTML by construction.
-	v := &policyView{Page: q.Page, DocLang: lang, Policy: template.HTML(buf.String()), Publish: form}
+	v := &policyView{Page: q.Page, DocLang: lang, Policy: template.HTML(buf.String()), Publish: form, doc: doc}
 	return w.showPolicy(rw, r, q, v)
 }

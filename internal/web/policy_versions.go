@@ -94,7 +94,7 @@ func (w *Web) handlePolicyPublish(rw http.ResponseWriter, r *http.Request, q *re
 		p.EffectiveAt = day
 	}
 	if err == nil {
-		_, err = w.Policies.Publish(r.Context(), q.actor, q.org.ID, n, p)
+		_, err = w.Policies.Publish(r.Context(), q.actor, policy.Org{ID: q.org.ID, Slug: q.org.Slug}, n, p)
 	}
 	if err == nil {
 		http.Redirect(rw, r, q.orgURL("policy")+"?published="+strconv.Itoa(n), http.StatusSeeOther)

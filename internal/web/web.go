@@ -25,6 +25,7 @@ import (
 	"privaq/internal/audit"
 	"privaq/internal/i18n"
 	"privaq/internal/inventory"
+	"privaq/internal/mail"
 	"privaq/internal/org"
 	"privaq/internal/policy"
 )
@@ -41,14 +42,17 @@ type OrgStore interface {
 
 // Config is what the pages need.
 type Config struct {
-	Orgs          *org.Service
-	OrgStore      OrgStore
-	Inventory     *inventory.Service
-	Policies      *policy.Service // versions; the preview page lists none when nil
-	Audit         audit.Store
-	Log           *slog.Logger
-	SecureCookies bool   // set when served over HTTPS
-	BaseURL       string // public URL, for links in generated texts; empty for relative links
+	Orgs      *org.Service
+	OrgStore  OrgStore
+	Inventory *inventory.Service
+	Policies  *policy.Service // versions; the preview page lists none when nil
+	Audit     audit.Store
+	Outbox    *mail.Outbox
+	// MailConfigured says whether an SMTP server sends the outbox.
+	MailConfigured bool
+	Log            *slog.Logger
+	SecureCookies  bool   // set when served over HTTPS
+	BaseURL        string // public URL, for links in generated texts; empty for relative links
 }
 
 // Web is the admin UI.

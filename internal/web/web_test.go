@@ -20,6 +20,7 @@ import (
 	"privaq"
 	"privaq/internal/api"
 	"privaq/internal/inventory"
+	"privaq/internal/mail"
 	"privaq/internal/org"
 	"privaq/internal/policy"
 	"privaq/internal/server"
@@ -44,8 +45,9 @@ func newTestSite(t *testing.T, dbURL string) *testSite {
 	log := slog.New(slog.NewTextHandler(testLogWriter(t), nil))
 	orgs := &org.Service{Store: db, Clock: privaq.SystemClock{}}
 	inv := &inventory.Service{Store: db}
-	pol := &policy.Service{Store: db, Inventory: inv, Clock: privaq.SystemClock{}}
-	w, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: pol, Audit: db, Log: log})
+	pol := &policy.Service{Store: db, Subscribers: db, Inventory: inv, Clock: privaq.SystemClock{}}
+	w, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: pol, Audit: db, Log: log,
+		Outbox: &mail.Outbox{Store: db, Audit: db}})
 	if err != nil {
 		t.Fatal(err)
 	}
