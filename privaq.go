@@ -155,13 +155,19 @@ const (
 	PermInventoryWrite Permission = "inventory.write"
 	PermAuditRead      Permission = "audit.read"
 	PermManageAccess   Permission = "access.manage" // users, memberships and API tokens
+	PermConsentWrite   Permission = "consent.write" // record consents
+	PermConsentRead    Permission = "consent.read"  // decisions and ledger checks: consent state only
+	PermPersonalRead   Permission = "personal.read" // people's records (consent history, exports); audited
 )
 
 var grants = map[Role][]Permission{
-	RoleOfficer:     {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermManageAccess},
-	RoleStaff:       {PermInventoryRead, PermInventoryWrite},
-	RoleAuditor:     {PermInventoryRead, PermAuditRead},
-	RoleIntegration: {PermInventoryRead},
+	RoleOfficer: {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermManageAccess,
+		PermConsentWrite, PermConsentRead, PermPersonalRead},
+	RoleStaff:   {PermInventoryRead, PermInventoryWrite, PermConsentWrite, PermConsentRead, PermPersonalRead},
+	RoleAuditor: {PermInventoryRead, PermAuditRead, PermConsentRead, PermPersonalRead},
+	// SPEC §3: an integration records consents and asks for decisions,
+	// and reads no personal information beyond consent state.
+	RoleIntegration: {PermInventoryRead, PermConsentWrite, PermConsentRead},
 }
 
 // Can reports whether role r holds permission p.

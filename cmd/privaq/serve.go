@@ -15,6 +15,7 @@ import (
 	"privaq"
 	"privaq/internal/api"
 	"privaq/internal/config"
+	"privaq/internal/consent"
 	"privaq/internal/inventory"
 	"privaq/internal/mail"
 	"privaq/internal/org"
@@ -91,7 +92,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	orgs := &org.Service{Store: db, Clock: privaq.SystemClock{}}
 	inv := &inventory.Service{Store: db}
 	policies := &policy.Service{Store: db, Subscribers: db, Inventory: inv, Clock: privaq.SystemClock{}, BaseURL: base, Wake: wake}
-	pub, err := public.New(public.Config{OrgStore: db, Policies: policies, Log: log, BaseURL: cfg.BaseURL})
+	// The ledger writer and the listener for other nodes' commits run
+	// until the server has stopped, so in-flight consents are committed.
+	ledgerCtx, stopLedger := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopLedger()
+	writer := consent.NewWriter(db, privaq.SystemClock{}, log)
+	go writer.Run(ledgerCtx)
+	go db.ListenConsents(ledgerCtx, func(err error) { log.Warn("consent_listener_reconnecting", "err", err) })
+	consents := &consent.Service{Store: db, Writer: writer, Sources: db, Audit: db, Clock: privaq.SystemClock{}}
+	pub, err := public.New(public.Config{OrgStore: db, Policies: policies, Ledger: consents, Log: log, BaseURL: cfg.BaseURL})
 	if err != nil {
 		return fmt.Errorf("public pages: %w", err)
 	}
@@ -102,9 +111,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("admin pages: %w", err)
 	}
 	handler := server.New(server.Config{
-		Log:     log,
-		DB:      db,
-		API:     &api.API{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: policies, Audit: db, Log: log, BaseURL: cfg.BaseURL},
+		Log: log,
+		DB:  db,
+		API: &api.API{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: policies, Consents: consents, Audit: db, Log: log,
+			BaseURL: cfg.BaseURL},
 		Web:     pages,
 		Public:  pub,
 		Version: buildVersion(),

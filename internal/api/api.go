@@ -13,6 +13,7 @@ import (
 
 	"privaq"
 	"privaq/internal/audit"
+	"privaq/internal/consent"
 	"privaq/internal/inventory"
 	"privaq/internal/org"
 	"privaq/internal/policy"
@@ -35,6 +36,7 @@ type API struct {
 	OrgStore  OrgStore
 	Inventory *inventory.Service
 	Policies  *policy.Service
+	Consents  *consent.Service
 	Audit     audit.Store
 	Log       *slog.Logger
 	BaseURL   string         // public URL, for links in rendered policies

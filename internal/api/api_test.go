@@ -20,6 +20,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"privaq"
+	"privaq/internal/consent"
 	"privaq/internal/inventory"
 	"privaq/internal/org"
 	"privaq/internal/policy"
@@ -39,6 +40,7 @@ type testAPI struct {
 	orgs     *org.Service
 	inv      *inventory.Service
 	pol      *policy.Service
+	cons     *consent.Service
 	a, b     org.Org
 	tokens   map[privaq.Role]string // org A's tokens
 	tokenIDs map[privaq.Role]privaq.TokenID
@@ -81,7 +83,13 @@ func newTestAPI(t *testing.T, dbURL string) *testAPI {
 	if ta.bOfficer, _, err = ta.orgs.CreateToken(ctx, privaq.System(ta.b.ID), ta.b.ID, privaq.RoleOfficer, "b-officer"); err != nil {
 		t.Fatalf("create B's token: %v", err)
 	}
-	api := &API{Orgs: ta.orgs, OrgStore: db, Inventory: ta.inv, Policies: ta.pol, Audit: db, Log: slog.New(slog.NewTextHandler(t.Output(), nil))}
+	log := slog.New(slog.NewTextHandler(t.Output(), nil))
+	writer := consent.NewWriter(db, ta.orgs.Clock, log)
+	wctx, stop := context.WithCancel(context.Background())
+	go writer.Run(wctx)
+	t.Cleanup(stop)
+	ta.cons = &consent.Service{Store: db, Writer: writer, Sources: db, Audit: db, Clock: ta.orgs.Clock}
+	api := &API{Orgs: ta.orgs, OrgStore: db, Inventory: ta.inv, Policies: ta.pol, Consents: ta.cons, Audit: db, Log: log}
 	mux := http.NewServeMux()
 	api.Routes(mux)
 	ta.srv = httptest.NewServer(mux)

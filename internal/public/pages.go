@@ -2,11 +2,13 @@ package public
 
 import (
 	"bytes"
+	"encoding/json"
 	"html/template"
 	"net/http"
 	"strconv"
 
 	"privaq"
+	"privaq/internal/consent"
 	"privaq/internal/policy"
 )
 
@@ -151,4 +153,28 @@ func (p *Public) handleJSON(w http.ResponseWriter, r *http.Request) {
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Content-Language", pol.Lang)
 	w.Write(buf.Bytes())
+}
+
+// handleLedgerKey publishes the organization's ledger public keys, with
+// which anyone checks a consent receipt offline.
+func (p *Public) handleLedgerKey(w http.ResponseWriter, r *http.Request) {
+	o, err := p.OrgStore.OrgBySlug(r.Context(), r.PathValue("org"))
+	if err != nil || p.Ledger == nil {
+		writeJSONError(w, http.StatusNotFound, privaq.ENotFound, "no such organization")
+		return
+	}
+	keys, err := p.Ledger.PublicKeys(r.Context(), o.ID)
+	if err != nil {
+		p.Log.ErrorContext(r.Context(), "ledger_key_failed", "err", err)
+		writeJSONError(w, http.StatusInternalServerError, privaq.EInternal, "an internal error occurred; it has been logged")
+		return
+	}
+	if keys == nil {
+		keys = []consent.PublicKey{}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "public, max-age=300")
+	h.Set("Access-Control-Allow-Origin", "*")
+	json.NewEncoder(w).Encode(map[string]any{"org": o.Slug, "algorithm": "Ed25519", "keys": keys})
 }

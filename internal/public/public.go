@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"privaq"
+	"privaq/internal/consent"
 	"privaq/internal/i18n"
 	"privaq/internal/org"
 	"privaq/internal/policy"
@@ -36,10 +37,16 @@ type OrgStore interface {
 	OrgBySlug(ctx context.Context, slug string) (org.Org, error)
 }
 
+// LedgerKeys gives an organization's ledger public keys.
+type LedgerKeys interface {
+	PublicKeys(ctx context.Context, org privaq.OrgID) ([]consent.PublicKey, error)
+}
+
 // Config is what the public pages need.
 type Config struct {
 	OrgStore OrgStore
 	Policies *policy.Service
+	Ledger   LedgerKeys // the consent ledger's public keys; nil to serve none
 	Log      *slog.Logger
 	BaseURL  string // public URL of the instance, for links inside policies
 }
@@ -92,6 +99,7 @@ func (p *Public) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+o+"/privacy/v/{n}", p.handleVersionOrPDF)
 	mux.HandleFunc("GET "+o+"/privacy/diff", p.serve(p.handleDiff))
 	mux.HandleFunc("GET "+o+"/privacy.json", p.handleJSON)
+	mux.HandleFunc("GET "+o+"/ledger/key", p.handleLedgerKey)
 	p.subscribeRoutes(mux, o)
 }
 

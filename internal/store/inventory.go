@@ -158,3 +158,11 @@ func (db *DB) writeInventory(ctx context.Context, tx *sql.Tx, org privaq.OrgID, 
 	}
 	return nil
 }
+
+// InventoryRev returns the organization's inventory revision: a cheap
+// check that a cached copy of the inventory is still the one in force.
+func (db *DB) InventoryRev(ctx context.Context, org privaq.OrgID) (int64, error) {
+	var rev int64
+	err := db.r.QueryRowContext(ctx, `SELECT inventory_rev FROM orgs WHERE id = $1`, org).Scan(&rev)
+	return rev, db.dialect.mapError(err, "organization")
+}

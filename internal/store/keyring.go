@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"privaq"
+	"privaq/internal/consent"
 	"privaq/internal/keys"
 )
 
@@ -18,6 +19,10 @@ type keyring struct {
 	limitIndex keys.Key // blind index of login-throttling keys
 	mu         sync.RWMutex
 	orgs       map[privaq.OrgID]keys.Key
+	// subjectIndex and signing cache what the consent ledger derives or
+	// opens for each organization.
+	subjectIndex map[privaq.OrgID]keys.Key
+	signing      map[privaq.OrgID]consent.SigningKey
 }
 
 func newKeyring(master keys.Key) *keyring {
@@ -27,6 +32,9 @@ func newKeyring(master keys.Key) *keyring {
 		emailIndex: master.Derive("user-email-index"),
 		limitIndex: master.Derive("login-limit-index"),
 		orgs:       map[privaq.OrgID]keys.Key{},
+
+		subjectIndex: map[privaq.OrgID]keys.Key{},
+		signing:      map[privaq.OrgID]consent.SigningKey{},
 	}
 }
 

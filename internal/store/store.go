@@ -25,6 +25,8 @@ type DB struct {
 	w, r    *sql.DB
 	dialect dialect
 	keys    *keyring
+	url     string      // for the connection that listens to other nodes
+	states  *stateCache // decisions, see statecache.go
 }
 
 // querier is what both *sql.DB and *sql.Tx offer.
@@ -41,7 +43,9 @@ func Open(ctx context.Context, dbURL, dataDir string, master keys.Key) (*DB, err
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{w: w, r: r, dialect: d, keys: newKeyring(master)}
+	// On PostgreSQL the decision cache waits for ListenConsents: other
+	// nodes may write.
+	db := &DB{w: w, r: r, dialect: d, keys: newKeyring(master), url: dbURL, states: newStateCache(d == engineSQLite)}
 	if err := db.w.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s: %w", d, err)

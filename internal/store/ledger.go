@@ -1,0 +1,286 @@
+package store
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"privaq"
+	"privaq/internal/consent"
+	"privaq/internal/keys"
+)
+
+// The consent ledger's storage. The chain logic (hashes, Merkle roots,
+// signatures) is in package consent; this file keeps rows, seals the
+// fields that name people, and takes the per-organization tip lock.
+
+func subjectAD(org privaq.OrgID) []byte { return fmt.Appendf(nil, "consent.subject:%d", org) }
+func reprAD(org privaq.OrgID) []byte    { return fmt.Appendf(nil, "consent.representative:%d", org) }
+func evidenceAD(org privaq.OrgID) []byte {
+	return fmt.Appendf(nil, "consent.evidence:%d", org)
+}
+func ledgerKeyAD(org privaq.OrgID, id int) []byte { return fmt.Appendf(nil, "ledger-key:%d:%d", org, id) }
+
+// orgKeys are what the ledger needs of an organization's keys.
+type orgKeys struct {
+	dek, index keys.Key
+}
+
+func (db *DB) ledgerKeys(ctx context.Context, q querier, org privaq.OrgID) (orgKeys, error) {
+	dek, err := db.orgKey(ctx, q, org)
+	if err != nil {
+		return orgKeys{}, err
+	}
+	db.keys.mu.RLock()
+	idx, ok := db.keys.subjectIndex[org]
+	db.keys.mu.RUnlock()
+	if !ok {
+		idx = dek.Derive("consent-subject-index")
+		db.keys.mu.Lock()
+		db.keys.subjectIndex[org] = idx
+		db.keys.mu.Unlock()
+	}
+	return orgKeys{dek: dek, index: idx}, nil
+}
+
+// signingKey returns the organization's ledger key, creating it on first
+// use; the caller holds the tip lock, so two nodes never create two.
+func (db *DB) signingKey(ctx context.Context, tx *sql.Tx, org privaq.OrgID, now time.Time) (consent.SigningKey, error) {
+	db.keys.mu.RLock()
+	k, ok := db.keys.signing[org]
+	db.keys.mu.RUnlock()
+	if ok {
+		return k, nil
+	}
+	var id int
+	var sealed []byte
+	err := tx.QueryRowContext(ctx, `SELECT key_id, private_enc FROM ledger_keys WHERE org_id = $1 ORDER BY key_id DESC LIMIT 1`, org).Scan(&id, &sealed)
+	switch {
+	case err == sql.ErrNoRows:
+		pub, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return k, err
+		}
+		id = 1
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_keys (org_id, key_id, public_key, private_enc, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			org, id, []byte(pub), db.keys.master.Seal(priv.Seed(), ledgerKeyAD(org, id)), micros(now)); err != nil {
+			return k, err
+		}
+		k = consent.SigningKey{ID: id, Private: priv}
+	case err != nil:
+		return k, err
+	default:
+		seed, err := db.keys.master.Open(sealed, ledgerKeyAD(org, id))
+		if err != nil || len(seed) != ed25519.SeedSize {
+			return k, &privaq.Error{Code: privaq.EInternal, Message: "the ledger signing key cannot be opened", Err: err}
+		}
+		k = consent.SigningKey{ID: id, Private: ed25519.NewKeyFromSeed(seed)}
+	}
+	// Cached only once the transaction that may have created it commits.
+	return k, nil
+}
+
+func (db *DB) cacheSigningKey(org privaq.OrgID, k consent.SigningKey) {
+	db.keys.mu.Lock()
+	db.keys.signing[org] = k
+	db.keys.mu.Unlock()
+}
+
+// lockTip returns the organization's chain tip, locked for the
+// transaction (row lock on PostgreSQL; SQLite's writer is already alone).
+func (db *DB) lockTip(ctx context.Context, tx *sql.Tx, org privaq.OrgID) (consent.Tip, error) {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_tips (org_id, last_seq, last_hash, last_batch) VALUES ($1, 0, $2, 0)
+		ON CONFLICT (org_id) DO NOTHING`, org, consent.Genesis); err != nil {
+		return consent.Tip{}, err
+	}
+	lock := ""
+	if db.dialect == enginePostgres {
+		lock = " FOR UPDATE"
+	}
+	var t consent.Tip
+	err := tx.QueryRowContext(ctx, `SELECT last_seq, last_hash, last_batch FROM ledger_tips WHERE org_id = $1`+lock, org).
+		Scan(&t.LastSeq, &t.LastHash, &t.LastBatch)
+	return t, err
+}
+
+// insertRows writes rows with one multi-row INSERT per chunk: a round trip
+// per chunk rather than per row matters on PostgreSQL.
+func insertRows(ctx context.Context, tx *sql.Tx, head string, cols, n int, suffix string, row func(i int) []any) error {
+	per := max(1, 900/cols)
+	for start := 0; start < n; start += per {
+		end := min(n, start+per)
+		var b strings.Builder
+		b.WriteString(head)
+		args := make([]any, 0, (end-start)*cols)
+		for i := start; i < end; i++ {
+			if i > start {
+				b.WriteByte(',')
+			}
+			b.WriteByte('(')
+			for c := range cols {
+				if c > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(len(args) + c + 1))
+			}
+			b.WriteByte(')')
+			args = append(args, row(i)...)
+		}
+		b.WriteString(suffix)
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AppendLedger writes one batch per organization in one transaction.
+func (db *DB) AppendLedger(ctx context.Context, orgs []privaq.OrgID,
+	build func(org privaq.OrgID, tip consent.Tip, key consent.SigningKey) (*consent.Batch, error)) error {
+	orgs = slices.Clone(orgs)
+	// One order for every node: two transactions never wait on each
+	// other's tips crosswise.
+	slices.Sort(orgs)
+	keysUsed := map[privaq.OrgID]consent.SigningKey{}
+	var notices []string
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		now := db.now()
+		for _, org := range orgs {
+			tip, err := db.lockTip(ctx, tx, org)
+			if err != nil {
+				return db.dialect.mapError(err, "organization")
+			}
+			key, err := db.signingKey(ctx, tx, org, now)
+			if err != nil {
+				return err
+			}
+			keysUsed[org] = key
+			b, err := build(org, tip, key)
+			if err != nil {
+				return err
+			}
+			n, err := db.writeBatch(ctx, tx, org, b)
+			if err != nil {
+				return err
+			}
+			notices = append(notices, n)
+		}
+		if db.dialect == enginePostgres {
+			for _, n := range notices {
+				if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, ConsentChannel, n); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return db.dialect.mapError(err, "consent ledger")
+	}
+	for org, k := range keysUsed {
+		db.cacheSigningKey(org, k)
+	}
+	// Before the writes are acknowledged, this node forgets the answers
+	// they change.
+	for _, n := range notices {
+		db.states.invalidate(n)
+	}
+	return nil
+}
+
+// ConsentChannel is the PostgreSQL notification channel of ledger
+// commits: the payload names the organization and the changed pairs (or
+// only the organization, when many changed), so other nodes drop what
+// they cached.
+const ConsentChannel = "privaq_consent"
+
+// maxNoticePairs bounds a notification's payload (PostgreSQL's limit is
+// 8000 bytes).
+const maxNoticePairs = 40
+
+func (db *DB) writeBatch(ctx context.Context, tx *sql.Tx, org privaq.OrgID, b *consent.Batch) (string, error) {
+	k, err := db.ledgerKeys(ctx, tx, org)
+	if err != nil {
+		return "", err
+	}
+	rs := b.Records
+	idx := make([][]byte, len(rs))
+	for i := range rs {
+		idx[i] = k.index.Index(rs[i].Subject)
+	}
+	err = insertRows(ctx, tx, `INSERT INTO consent_records (org_id, seq, id, batch, subject_idx, subject_enc, subject_category, purpose,
+		decision, mode, channel, given_by, representative_enc, policy_version, evidence_enc, expires_at, recorded_at, hash) VALUES `, 18, len(rs), "",
+		func(i int) []any {
+			r := &rs[i]
+			var repr, ev []byte
+			if r.Representative != "" {
+				repr = k.dek.Seal([]byte(r.Representative), reprAD(org))
+			}
+			if len(r.Evidence) > 0 {
+				ev = k.dek.Seal(r.Evidence, evidenceAD(org))
+			}
+			var exp sql.NullInt64
+			if r.ExpiresAt != nil {
+				exp = sql.NullInt64{Int64: micros(*r.ExpiresAt), Valid: true}
+			}
+			return []any{org, r.Seq, r.ID, r.Batch, idx[i], k.dek.Seal([]byte(r.Subject), subjectAD(org)), r.SubjectCategory, r.Purpose,
+				string(r.Decision), string(r.Mode), r.Channel, string(r.GivenBy), repr, r.PolicyVersion, ev, exp, micros(r.RecordedAt), r.Hash}
+		})
+	if err != nil {
+		return "", err
+	}
+	// The index keeps the latest record per pair: within the batch the
+	// last one wins, and against the table the higher seq.
+	last := map[string]int{}
+	var order []int
+	for i := range rs {
+		key := string(idx[i]) + "\x00" + rs[i].Purpose
+		if j, ok := last[key]; ok {
+			order[j] = i
+			continue
+		}
+		last[key] = len(order)
+		order = append(order, i)
+	}
+	err = insertRows(ctx, tx, `INSERT INTO consent_state (org_id, subject_idx, purpose, seq, id, decision, policy_version, expires_at, recorded_at) VALUES `,
+		9, len(order), ` ON CONFLICT (org_id, subject_idx, purpose) DO UPDATE SET seq = excluded.seq, id = excluded.id, decision = excluded.decision,
+		policy_version = excluded.policy_version, expires_at = excluded.expires_at, recorded_at = excluded.recorded_at
+		WHERE excluded.seq > consent_state.seq`,
+		func(j int) []any {
+			r := &rs[order[j]]
+			var exp sql.NullInt64
+			if r.ExpiresAt != nil {
+				exp = sql.NullInt64{Int64: micros(*r.ExpiresAt), Valid: true}
+			}
+			return []any{org, idx[order[j]], r.Purpose, r.Seq, r.ID, string(r.Decision), r.PolicyVersion, exp, micros(r.RecordedAt)}
+		})
+	if err != nil {
+		return "", err
+	}
+	h := &b.Head
+	chain, _ := hex.DecodeString(h.ChainHash)
+	root, _ := hex.DecodeString(h.Root)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_batches (org_id, batch, first_seq, last_seq, chain_hash, root, signed_at, key_id, signature)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, org, h.Batch, h.FirstSeq, h.LastSeq, chain, root, micros(h.SignedAt), h.KeyID, []byte(h.Signature)); err != nil {
+		return "", err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE ledger_tips SET last_seq = $1, last_hash = $2, last_batch = $3 WHERE org_id = $4`,
+		h.LastSeq, chain, h.Batch, org); err != nil {
+		return "", err
+	}
+	notice := strconv.FormatInt(int64(org), 10)
+	if len(order) <= maxNoticePairs {
+		for _, i := range order {
+			notice += " " + hex.EncodeToString(idx[i]) + ":" + rs[i].Purpose
+		}
+	}
+	return notice, nil
+}

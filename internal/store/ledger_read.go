@@ -1,0 +1,243 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"strings"
+
+	"privaq"
+	"privaq/internal/consent"
+)
+
+const stateColumns = `subject_idx, purpose, seq, id, decision, policy_version, expires_at, recorded_at`
+
+func scanState(sc interface{ Scan(...any) error }) (idx []byte, purpose string, s consent.State, err error) {
+	var dec string
+	var exp sql.NullInt64
+	var rec int64
+	err = sc.Scan(&idx, &purpose, &s.Seq, &s.ID, &dec, &s.PolicyVersion, &exp, &rec)
+	s.Decision, s.ExpiresAt, s.RecordedAt = consent.Decision(dec), nullMicros(exp), fromMicros(rec)
+	return
+}
+
+// ConsentStates answers pairs from the state index: a single pair through
+// the node's cache, many pairs with one query per chunk of subjects.
+func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []consent.Pair) ([]consent.State, []bool, error) {
+	k, err := db.ledgerKeys(ctx, db.r, org)
+	if err != nil {
+		return nil, nil, err
+	}
+	states, ok := make([]consent.State, len(pairs)), make([]bool, len(pairs))
+	if len(pairs) == 1 {
+		idx := k.index.Index(pairs[0].Subject)
+		key := stateKey(idx, pairs[0].Purpose)
+		if e, hit := db.states.get(org, key); hit {
+			states[0], ok[0] = e.state, e.ok
+			return states, ok, nil
+		}
+		gen := db.states.generation(org)
+		row := db.r.QueryRowContext(ctx, `SELECT `+stateColumns+` FROM consent_state WHERE org_id = $1 AND subject_idx = $2 AND purpose = $3`,
+			org, idx, pairs[0].Purpose)
+		_, _, s, err := scanState(row)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return nil, nil, db.dialect.mapError(err, "consent state")
+		default:
+			states[0], ok[0] = s, true
+		}
+		db.states.put(org, key, cachedState{state: states[0], ok: ok[0]}, gen)
+		return states, ok, nil
+	}
+	// Many pairs: the distinct subjects, queried in chunks; the answers
+	// go back to every pair that asked.
+	want := map[string][]int{}
+	seen := map[string]bool{}
+	var subjects [][]byte
+	for i, p := range pairs {
+		idx := k.index.Index(p.Subject)
+		if !seen[string(idx)] {
+			seen[string(idx)] = true
+			subjects = append(subjects, idx)
+		}
+		key := stateKey(idx, p.Purpose)
+		want[key] = append(want[key], i)
+	}
+	const chunk = 500
+	for start := 0; start < len(subjects); start += chunk {
+		part := subjects[start:min(len(subjects), start+chunk)]
+		var b strings.Builder
+		b.WriteString(`SELECT ` + stateColumns + ` FROM consent_state WHERE org_id = $1 AND subject_idx IN (`)
+		args := []any{org}
+		for i, s := range part {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			args = append(args, s)
+			b.WriteString("$" + strconv.Itoa(len(args)))
+		}
+		b.WriteByte(')')
+		rows, err := db.r.QueryContext(ctx, b.String(), args...)
+		if err != nil {
+			return nil, nil, db.dialect.mapError(err, "consent state")
+		}
+		for rows.Next() {
+			idx, purpose, s, err := scanState(rows)
+			if err != nil {
+				rows.Close()
+				return nil, nil, err
+			}
+			for _, i := range want[stateKey(idx, purpose)] {
+				states[i], ok[i] = s, true
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, err
+		}
+	}
+	return states, ok, nil
+}
+
+func stateKey(idx []byte, purpose string) string { return string(idx) + "\x00" + purpose }
+
+// SubjectRecords lists a person's records in sequence order, opened.
+func (db *DB) SubjectRecords(ctx context.Context, org privaq.OrgID, subject string) ([]consent.Record, error) {
+	k, err := db.ledgerKeys(ctx, db.r, org)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+recordColumns+` FROM consent_records WHERE org_id = $1 AND subject_idx = $2 ORDER BY seq`,
+		org, k.index.Index(subject))
+	if err != nil {
+		return nil, db.dialect.mapError(err, "consent records")
+	}
+	defer rows.Close()
+	var out []consent.Record
+	for rows.Next() {
+		r, err := db.scanRecord(org, k, rows)
+		if err != nil {
+			return nil, err
+		}
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		out = append(out, r.Record)
+	}
+	return out, db.dialect.mapError(rows.Err(), "consent records")
+}
+
+const recordColumns = `seq, id, batch, subject_enc, subject_category, purpose, decision, mode, channel, given_by,
+	representative_enc, policy_version, evidence_enc, expires_at, recorded_at, hash`
+
+// scanRecord reads a row of recordColumns and opens its sealed fields; a
+// field that does not open makes Err, not a failure, so verification can
+// name the record.
+func (db *DB) scanRecord(org privaq.OrgID, k orgKeys, sc interface{ Scan(...any) error }) (consent.StoredRecord, error) {
+	var r consent.StoredRecord
+	var subj, repr, ev []byte
+	var dec, mode, given string
+	var exp sql.NullInt64
+	var rec int64
+	if err := sc.Scan(&r.Seq, &r.ID, &r.Batch, &subj, &r.SubjectCategory, &r.Purpose, &dec, &mode, &r.Channel, &given,
+		&repr, &r.PolicyVersion, &ev, &exp, &rec, &r.Hash); err != nil {
+		return r, err
+	}
+	r.OrgID, r.Decision, r.Mode, r.GivenBy = org, consent.Decision(dec), consent.Mode(mode), consent.GivenBy(given)
+	r.ExpiresAt, r.RecordedAt = nullMicros(exp), fromMicros(rec)
+	open := func(sealed, ad []byte) []byte {
+		if sealed == nil || r.Err != nil {
+			return nil
+		}
+		p, err := k.dek.Open(sealed, ad)
+		if err != nil {
+			r.Err = errors.New("a sealed field does not open: the row was altered")
+		}
+		return p
+	}
+	r.Subject = string(open(subj, subjectAD(org)))
+	r.Representative = string(open(repr, reprAD(org)))
+	if ev != nil {
+		r.Evidence = open(ev, evidenceAD(org))
+	}
+	return r, nil
+}
+
+// LedgerRecords reads records after seq, in order.
+func (db *DB) LedgerRecords(ctx context.Context, org privaq.OrgID, after int64, limit int) ([]consent.StoredRecord, error) {
+	k, err := db.ledgerKeys(ctx, db.r, org)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+recordColumns+` FROM consent_records WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+		org, after, limit)
+	if err != nil {
+		return nil, db.dialect.mapError(err, "consent records")
+	}
+	defer rows.Close()
+	out := make([]consent.StoredRecord, 0, limit)
+	for rows.Next() {
+		r, err := db.scanRecord(org, k, rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, db.dialect.mapError(rows.Err(), "consent records")
+}
+
+// LedgerHeads lists the signed batch heads in order.
+func (db *DB) LedgerHeads(ctx context.Context, org privaq.OrgID) ([]consent.Head, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT batch, first_seq, last_seq, chain_hash, root, signed_at, key_id, signature
+		FROM ledger_batches WHERE org_id = $1 ORDER BY batch`, org)
+	if err != nil {
+		return nil, db.dialect.mapError(err, "ledger batches")
+	}
+	defer rows.Close()
+	var out []consent.Head
+	for rows.Next() {
+		h := consent.Head{Org: int64(org)}
+		var chain, root, sig []byte
+		var at int64
+		if err := rows.Scan(&h.Batch, &h.FirstSeq, &h.LastSeq, &chain, &root, &at, &h.KeyID, &sig); err != nil {
+			return nil, err
+		}
+		h.ChainHash, h.Root, h.SignedAt, h.Signature = hex.EncodeToString(chain), hex.EncodeToString(root), fromMicros(at), string(sig)
+		out = append(out, h)
+	}
+	return out, db.dialect.mapError(rows.Err(), "ledger batches")
+}
+
+// LedgerTip returns the end of the organization's chain (zero when empty).
+func (db *DB) LedgerTip(ctx context.Context, org privaq.OrgID) (consent.Tip, error) {
+	t := consent.Tip{LastHash: consent.Genesis}
+	err := db.r.QueryRowContext(ctx, `SELECT last_seq, last_hash, last_batch FROM ledger_tips WHERE org_id = $1`, org).
+		Scan(&t.LastSeq, &t.LastHash, &t.LastBatch)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, nil
+	}
+	return t, db.dialect.mapError(err, "ledger tip")
+}
+
+// LedgerPublicKeys lists the organization's ledger keys.
+func (db *DB) LedgerPublicKeys(ctx context.Context, org privaq.OrgID) ([]consent.PublicKey, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT key_id, public_key, created_at FROM ledger_keys WHERE org_id = $1 ORDER BY key_id`, org)
+	if err != nil {
+		return nil, db.dialect.mapError(err, "ledger keys")
+	}
+	defer rows.Close()
+	var out []consent.PublicKey
+	for rows.Next() {
+		var k consent.PublicKey
+		var at int64
+		if err := rows.Scan(&k.ID, &k.Key, &at); err != nil {
+			return nil, err
+		}
+		k.CreatedAt = fromMicros(at)
+		out = append(out, k)
+	}
+	return out, db.dialect.mapError(rows.Err(), "ledger keys")
+}
