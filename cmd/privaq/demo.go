@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
 
 	"privaq"
+	"privaq/internal/consent"
 	"privaq/internal/inventory"
 	"privaq/internal/org"
 	"privaq/internal/policy"
@@ -41,7 +43,7 @@ type demoAccess struct {
 // setupDemo creates the demo organization with the sample inventory when it
 // is absent, then gives its accounts fresh passwords and a new API token,
 // so that the sign-in details printed at each start always work.
-func setupDemo(ctx context.Context, orgs *org.Service, inv *inventory.Service, policies *policy.Service, db *store.DB) (*demoAccess, error) {
+func setupDemo(ctx context.Context, orgs *org.Service, inv *inventory.Service, policies *policy.Service, consents *consent.Service, db *store.DB) (*demoAccess, error) {
 	access := &demoAccess{}
 	o, err := db.OrgBySlug(ctx, demoSlug)
 	if privaq.IsCode(err, privaq.ENotFound) {
@@ -74,6 +76,9 @@ func setupDemo(ctx context.Context, orgs *org.Service, inv *inventory.Service, p
 	if err := publishDemoPolicy(ctx, policies, policy.Org{ID: o.ID, Slug: o.Slug}); err != nil {
 		return nil, fmt.Errorf("publish the sample policy: %w", err)
 	}
+	if err := recordDemoConsents(ctx, consents, db, o.ID); err != nil {
+		return nil, fmt.Errorf("record the sample consents: %w", err)
+	}
 	for _, a := range demoAccounts {
 		p, err := refreshDemoAccount(ctx, orgs, db, o.ID, a)
 		if err != nil {
@@ -104,6 +109,40 @@ func publishDemoPolicy(ctx context.Context, policies *policy.Service, o policy.O
 	_, err = policies.Publish(ctx, actor, o, v.Number, policy.Publication{
 		Summary: inventory.Text{FR: "Première version publiée.", EN: "First published version."}})
 	return err
+}
+
+// recordDemoConsents fills an empty ledger with the decisions of a few
+// fictional people: a newsletter subscriber who later withdraws, parents
+// deciding for a child at the day camps, a visitor's banner choices.
+func recordDemoConsents(ctx context.Context, consents *consent.Service, db *store.DB, id privaq.OrgID) error {
+	tip, err := db.LedgerTip(ctx, id)
+	if err != nil || tip.LastSeq > 0 {
+		return err
+	}
+	ev := func(s string) json.RawMessage { return json.RawMessage(s) }
+	in := func(subject, category, purpose string, d consent.Decision, mode consent.Mode, channel string, by consent.GivenBy, repr, evidence string) consent.Input {
+		return consent.Input{Subject: subject, SubjectCategory: category, Purpose: purpose, Decision: d, Mode: mode,
+			Channel: channel, GivenBy: by, Representative: repr, Evidence: ev(evidence)}
+	}
+	web := `{"form":"inscription-infolettre","ip":"203.0.113.0","user_agent":"Mozilla/5.0"}`
+	batches := [][]consent.Input{
+		{in("membre-1001", "", "newsletter", consent.Granted, consent.Express, "web", consent.BySubject, "", web),
+			in("membre-1002", "", "newsletter", consent.Granted, consent.Express, "web", consent.BySubject, "", web),
+			in("membre-1003", "", "newsletter", consent.Refused, consent.Express, "web", consent.BySubject, "", web)},
+		{in("enfant-2001", "children", "day-camps", consent.Granted, consent.Express, "paper", consent.ByParentalAuthority, "Sophie Gagnon",
+			`{"form":"fiche-inscription-camp-2026","signed_on":"2026-04-12"}`),
+			in("enfant-2002", "children", "day-camps", consent.Granted, consent.Express, "phone", consent.ByParentalAuthority, "Marc Roy",
+				`{"call_note":"appel du parent, confirmé par courriel"}`)},
+		{in("membre-1001", "", "newsletter", consent.Withdrawn, consent.Express, "email", consent.BySubject, "", `{"message":"demande de désabonnement"}`)},
+		{in("visiteur-7f3a", "", "website-analytics", consent.Granted, consent.Express, "banner", consent.BySubject, "", `{"banner_revision":1}`),
+			in("visiteur-91bc", "", "website-analytics", consent.Refused, consent.Express, "banner", consent.BySubject, "", `{"banner_revision":1,"gpc":true}`)},
+	}
+	for _, b := range batches {
+		if _, err := consents.Record(ctx, privaq.System(id), id, b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // refreshDemoAccount creates or refreshes one demo account and returns its new

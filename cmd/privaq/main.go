@@ -63,6 +63,8 @@ var commands = []command{
 	{"inventory import", "replace an organization's inventory with a YAML or JSON file", runInventoryImport},
 	{"inventory export", "print an organization's inventory", ignoreStdin(runInventoryExport)},
 	{"policy render", "print the draft privacy policy rendered from the inventory", ignoreStdin(runPolicyRender)},
+	{"ledger verify", "recheck an organization's consent ledger", ignoreStdin(runLedgerVerify)},
+	{"ledger check-receipt", "check a consent receipt offline with the organization's public key", runLedgerCheckReceipt},
 	{"migrate", "apply pending database migrations", ignoreStdin(runMigrate)},
 	{"version", "print the version", ignoreStdin(runVersion)},
 }

@@ -23,6 +23,7 @@ import (
 	"privaq/internal/public"
 	"privaq/internal/server"
 	"privaq/internal/web"
+	"privaq/internal/webhook"
 )
 
 // HTTP timeouts. Reads allow a 10 MiB import on a slow link; the header
@@ -37,6 +38,9 @@ const (
 	// mailInterval is how often the outbox is looked at when nothing
 	// wakes the worker (retries, and mail queued by another node).
 	mailInterval = 15 * time.Second
+	// webhookInterval is how often the webhook outbox is looked at: the
+	// longest a withdrawal waits before its first delivery attempt.
+	webhookInterval = 2 * time.Second
 )
 
 // mailSender returns the SMTP sender of PRIVAQ_SMTP_URL, or nil without
@@ -92,21 +96,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	orgs := &org.Service{Store: db, Clock: privaq.SystemClock{}}
 	inv := &inventory.Service{Store: db}
 	policies := &policy.Service{Store: db, Subscribers: db, Inventory: inv, Clock: privaq.SystemClock{}, BaseURL: base, Wake: wake}
-	// The ledger writer and the listener for other nodes' commits run
-	// until the server has stopped, so in-flight consents are committed.
+	// The ledger writer runs until the server has stopped, so in-flight
+	// consents are committed.
 	ledgerCtx, stopLedger := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopLedger()
 	writer := consent.NewWriter(db, privaq.SystemClock{}, log)
 	go writer.Run(ledgerCtx)
-	go db.ListenConsents(ledgerCtx, func(err error) { log.Warn("consent_listener_reconnecting", "err", err) })
 	consents := &consent.Service{Store: db, Writer: writer, Sources: db, Audit: db, Clock: privaq.SystemClock{}}
-	pub, err := public.New(public.Config{OrgStore: db, Policies: policies, Ledger: consents, Log: log, BaseURL: cfg.BaseURL})
+	pub, err := public.New(public.Config{OrgStore: db, Policies: policies, Ledger: consents, Log: log, BaseURL: base})
 	if err != nil {
 		return fmt.Errorf("public pages: %w", err)
 	}
-	pages, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: policies, Audit: db, Log: log,
+	pages, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: policies, Consents: consents, Audit: db, Log: log,
 		Outbox: &mail.Outbox{Store: db, Audit: db}, MailConfigured: sender != nil,
-		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), BaseURL: cfg.BaseURL})
+		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), BaseURL: base})
 	if err != nil {
 		return fmt.Errorf("admin pages: %w", err)
 	}
@@ -114,7 +117,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Log: log,
 		DB:  db,
 		API: &api.API{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: policies, Consents: consents, Audit: db, Log: log,
-			BaseURL: cfg.BaseURL},
+			Webhooks: &webhook.Service{Store: db, Clock: privaq.SystemClock{}},
+			BaseURL:  base},
 		Web:     pages,
 		Public:  pub,
 		Version: buildVersion(),
@@ -122,7 +126,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	var demo *demoAccess
 	if cfg.Demo {
-		if demo, err = setupDemo(ctx, orgs, inv, policies, db); err != nil {
+		if demo, err = setupDemo(ctx, orgs, inv, policies, consents, db); err != nil {
 			ln.Close()
 			return fmt.Errorf("demo: %w", err)
 		}
@@ -149,7 +153,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		close(jobsDone)
 		log.Warn("no_smtp_server", "hint", "without PRIVAQ_SMTP_URL, email stays in the outbox, shown in the admin")
 	}
-	defer func() { stopJobs(); <-jobsDone; leader.Close() }()
+	hooksDone := make(chan struct{})
+	hooks := &webhook.Worker{Store: db, Clock: privaq.SystemClock{}, Log: log}
+	go func() { defer close(hooksDone); hooks.Run(jobsCtx, webhookInterval, leader.Lead) }()
+	defer func() { stopJobs(); <-jobsDone; <-hooksDone; leader.Close() }()
 	log.Info("listening", "addr", ln.Addr().String(), "url", base, "engine", db.Engine(), "version", buildVersion())
 	fmt.Fprintf(stdout, "privaq %s listening on %s (%s)\n", buildVersion(), base, db.Engine())
 	if demo != nil {

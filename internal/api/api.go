@@ -17,6 +17,7 @@ import (
 	"privaq/internal/inventory"
 	"privaq/internal/org"
 	"privaq/internal/policy"
+	"privaq/internal/webhook"
 )
 
 // Body limits of SPEC §4.
@@ -37,6 +38,7 @@ type API struct {
 	Inventory *inventory.Service
 	Policies  *policy.Service
 	Consents  *consent.Service
+	Webhooks  *webhook.Service
 	Audit     audit.Store
 	Log       *slog.Logger
 	BaseURL   string         // public URL, for links in rendered policies

@@ -26,6 +26,7 @@ import (
 	"privaq/internal/policy"
 	"privaq/internal/store"
 	"privaq/internal/store/storetest"
+	"privaq/internal/webhook"
 )
 
 type fixedClock struct{ at time.Time }
@@ -89,7 +90,8 @@ func newTestAPI(t *testing.T, dbURL string) *testAPI {
 	go writer.Run(wctx)
 	t.Cleanup(stop)
 	ta.cons = &consent.Service{Store: db, Writer: writer, Sources: db, Audit: db, Clock: ta.orgs.Clock}
-	api := &API{Orgs: ta.orgs, OrgStore: db, Inventory: ta.inv, Policies: ta.pol, Consents: ta.cons, Audit: db, Log: log}
+	api := &API{Orgs: ta.orgs, OrgStore: db, Inventory: ta.inv, Policies: ta.pol, Consents: ta.cons, Audit: db, Log: log,
+		Webhooks: &webhook.Service{Store: db, Clock: ta.orgs.Clock}}
 	mux := http.NewServeMux()
 	api.Routes(mux)
 	ta.srv = httptest.NewServer(mux)

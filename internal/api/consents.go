@@ -1,13 +1,11 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 
 	"privaq"
 	"privaq/internal/consent"
-	"privaq/internal/inventory"
 )
 
 // Consent bodies are larger than the default: a batch has up to 10,000
@@ -59,17 +57,15 @@ func (a *API) handleDecisionsBulk(w http.ResponseWriter, r *http.Request, c *cal
 	if err := c.actor.Require(c.org.ID, privaq.PermConsentRead); err != nil {
 		return err
 	}
-	var body struct {
-		Pairs []consent.Pair `json:"pairs"`
-	}
 	data, _, err := readBody(w, r, maxDecisionBody, "application/json")
 	if err != nil {
 		return err
 	}
-	if err := inventory.DecodeJSON(bytes.NewReader(data), &body); err != nil {
+	pairs, err := consent.DecodePairs(data)
+	if err != nil {
 		return err
 	}
-	ans, err := a.Consents.Decide(r.Context(), c.actor, c.org.ID, body.Pairs)
+	ans, err := a.Consents.DecideBulk(r.Context(), c.actor, c.org.ID, pairs)
 	if err != nil {
 		return err
 	}

@@ -448,6 +448,8 @@ func buildOpenAPI() []byte {
 	}
 	b.policyOps(o)
 	b.noticeOps(o)
+	b.consentOps(o)
+	b.webhookOps(o)
 
 	b.op("GET", o+"/checks", operation{id: "getChecks", summary: "Run the compliance check on the inventory", tag: comp,
 		status: 200, response: reply("Every gap between the inventory and Law 25, errors first.", object([]string{"findings", "counts"}, obj{

@@ -86,6 +86,13 @@ func (ta *testAPI) call(t *testing.T, r Route, slug, token string) request {
 	// loop of A on A below; the routes are registered in that order.
 	path = strings.Replace(path, "{n}", "1", 1)
 	path = strings.Replace(path, "{id}", strconv.FormatInt(int64(ta.tokenIDs[privaq.RoleAuditor]), 10), 1)
+	if strings.Contains(r.Pattern, "{webhook}") {
+		path = strings.Replace(path, "{webhook}", ta.webhookOfA(t), 1)
+	}
+	path = strings.Replace(path, "{subject}", "visitor-1", 1)
+	if r.Method == "GET" && rest == "/decisions" {
+		path += "?subject=visitor-1&purpose=newsletter"
+	}
 	c, isColl := inventory.CollectionByPath(segment)
 	if strings.Contains(path, "{key}") {
 		if !isColl {
@@ -114,6 +121,12 @@ func (ta *testAPI) call(t *testing.T, r Route, slug, token string) request {
 		req.body = nil
 	case rest == "/policies/{n}/publish":
 		req.body = `{"effective_at":"2100-01-01T00:00:00Z","summary_of_changes":{"fr":"Première version","en":"First version"}}`
+	case rest == "/consents":
+		req.body = `{"subject":"visitor-1","purpose":"newsletter","decision":"granted","mode":"express","channel":"api","given_by":"subject"}`
+	case rest == "/decisions":
+		req.body = `{"pairs":[{"subject":"visitor-1","purpose":"newsletter"}]}`
+	case rest == "/webhooks":
+		req.body = `{"url":"https://hooks.example.org/privaq","events":["consent.withdrawn"]}`
 	case rest == "/members":
 		req.body = `{"email":"intruder@example.org","role":"officer"}`
 	default:

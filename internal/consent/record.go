@@ -46,9 +46,9 @@ type GivenBy string
 // Who may decide (P 4.1, 14: the holder of parental authority for a minor
 // under 14; a representative such as a tutor or mandatary).
 const (
-	BySubject            GivenBy = "subject"
-	ByParentalAuthority  GivenBy = "parental_authority"
-	ByRepresentative     GivenBy = "representative"
+	BySubject           GivenBy = "subject"
+	ByParentalAuthority GivenBy = "parental_authority"
+	ByRepresentative    GivenBy = "representative"
 )
 
 // Channels through which a decision reached the organization.
@@ -104,7 +104,7 @@ type Input struct {
 func DecodeInputs(body []byte) ([]Input, error) {
 	body = bytes.TrimSpace(body)
 	var probe map[string]json.RawMessage
-	if err := json.Unmarshal(body, &probe); err != nil {
+	if err := json.Unmarshal(body, &probe); err != nil || probe == nil {
 		return nil, &privaq.Error{Code: privaq.EInvalidJSON, Message: "the body must be a JSON object: one record, or {\"records\": […]}", Err: err}
 	}
 	if raw, ok := probe["records"]; ok {
@@ -133,10 +133,41 @@ func DecodeInputs(body []byte) ([]Input, error) {
 	return []Input{in}, nil
 }
 
-func decodeOne(raw []byte, in *Input) error {
+// DecodePairs reads {"pairs": […]} strictly, naming pairs[i] in errors.
+func DecodePairs(body []byte) ([]Pair, error) {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(bytes.TrimSpace(body), &probe); err != nil || probe == nil {
+		return nil, &privaq.Error{Code: privaq.EInvalidJSON, Message: "the body must be a JSON object {\"pairs\": [{\"subject\", \"purpose\"}, …]}"}
+	}
+	for k := range probe {
+		if k != "pairs" {
+			return nil, privaq.FieldError(k, "unknown field %q", k)
+		}
+	}
+	var list []json.RawMessage
+	if err := json.Unmarshal(probe["pairs"], &list); err != nil {
+		return nil, privaq.FieldError("pairs", "pairs must be a list of {\"subject\", \"purpose\"} objects")
+	}
+	out := make([]Pair, len(list))
+	for i, raw := range list {
+		if err := decodeStrict(raw, &out[i]); err != nil {
+			return nil, prefix(err, fmt.Sprintf("pairs[%d]", i))
+		}
+	}
+	return out, nil
+}
+
+func decodeOne(raw []byte, in *Input) error { return decodeStrict(raw, in) }
+
+// decodeStrict decodes one JSON object into v, rejecting unknown fields
+// and trailing data, with errors that name the field.
+func decodeStrict(raw []byte, v any) error {
+	if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return &privaq.Error{Code: privaq.EInvalidJSON, Message: "an object is expected, not null"}
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(in); err != nil {
+	if err := dec.Decode(v); err != nil {
 		msg := err.Error()
 		if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
 			name := strings.Trim(f, `"`)
@@ -146,10 +177,15 @@ func decodeOne(raw []byte, in *Input) error {
 		if errors.As(err, &te) {
 			return privaq.FieldError(te.Field, "this value has the wrong type: it must be %s", te.Type)
 		}
-		return &privaq.Error{Code: privaq.EInvalidJSON, Message: "a record must be a JSON object", Err: err}
+		// expires_at is the only time: its parse error names no field.
+		var pe *time.ParseError
+		if errors.As(err, &pe) {
+			return privaq.FieldError("expires_at", "expires_at must be an RFC 3339 date-time such as 2027-01-31T00:00:00Z")
+		}
+		return &privaq.Error{Code: privaq.EInvalidJSON, Message: "a JSON object is expected", Err: err}
 	}
 	if dec.More() {
-		return &privaq.Error{Code: privaq.EInvalidJSON, Message: "unexpected data after the record"}
+		return &privaq.Error{Code: privaq.EInvalidJSON, Message: "unexpected data after the object"}
 	}
 	return nil
 }
@@ -268,7 +304,7 @@ func (r *Rules) Check(in Input, now time.Time, current int) (Record, privaq.Vali
 		bad("given_by", "enum", "given_by must be subject, parental_authority or representative", "given_by doit être subject, parental_authority ou representative.")
 	}
 	if in.PolicyVersion != nil {
-		if *in.PolicyVersion < 0 || *in.PolicyVersion > current {
+		if *in.PolicyVersion < 1 || *in.PolicyVersion > current {
 			bad("policy_version", "unknown_version", fmt.Sprintf("policy_version must be a published version, from 1 to %d", current),
 				fmt.Sprintf("La version de la politique doit être une version publiée, de 1 à %d.", current))
 		}

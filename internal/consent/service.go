@@ -16,7 +16,9 @@ import (
 // Sources are what the ledger reads from the rest of privaq.
 type Sources interface {
 	Inventory(ctx context.Context, org privaq.OrgID) (*inventory.Document, int64, error)
-	InventoryRev(ctx context.Context, org privaq.OrgID) (int64, error)
+	// Revisions changes whenever the inventory changes or a policy
+	// version is published: a cheap check of a cached copy.
+	Revisions(ctx context.Context, org privaq.OrgID) (inventory, published int64, err error)
 	PolicyVersions(ctx context.Context, org privaq.OrgID) ([]policy.Version, error)
 }
 
@@ -33,10 +35,11 @@ type Service struct {
 }
 
 // orgInfo is what validation and decisions need of an organization,
-// cached: rebuilt when the inventory revision changes, and at least every
-// infoTTL so that a policy version taking effect is seen.
+// cached: rebuilt when the inventory changes or a version is published
+// (on any node), when a scheduled version takes effect, and at least
+// every infoTTL.
 type orgInfo struct {
-	rev     int64
+	rev     [2]int64
 	until   time.Time
 	rules   *Rules
 	current int            // the policy version in effect, 0 if none
@@ -48,17 +51,18 @@ const infoTTL = 5 * time.Second
 
 func (s *Service) info(ctx context.Context, org privaq.OrgID) (*orgInfo, error) {
 	now := s.Clock.Now()
-	rev, err := s.Sources.InventoryRev(ctx, org)
+	invRev, pubRev, err := s.Sources.Revisions(ctx, org)
 	if err != nil {
 		return nil, err
 	}
+	rev := [2]int64{invRev, pubRev}
 	s.mu.Lock()
 	cached := s.infos[org]
 	s.mu.Unlock()
 	if cached != nil && cached.rev == rev && now.Before(cached.until) {
 		return cached, nil
 	}
-	doc, rev, err := s.Sources.Inventory(ctx, org)
+	doc, _, err := s.Sources.Inventory(ctx, org)
 	if err != nil {
 		return nil, err
 	}
@@ -163,8 +167,18 @@ type Answer struct {
 // MaxPairs is the most pairs one bulk decision answers.
 const MaxPairs = 100000
 
-// Decide answers each pair, in order.
+// Decide answers one question, or each pair in order; errors name the
+// fields as a single question has them (subject, purpose).
 func (s *Service) Decide(ctx context.Context, actor privaq.Actor, org privaq.OrgID, pairs []Pair) ([]Answer, error) {
+	return s.decide(ctx, actor, org, pairs, len(pairs) > 1)
+}
+
+// DecideBulk answers each pair in order; errors name pairs[i].
+func (s *Service) DecideBulk(ctx context.Context, actor privaq.Actor, org privaq.OrgID, pairs []Pair) ([]Answer, error) {
+	return s.decide(ctx, actor, org, pairs, true)
+}
+
+func (s *Service) decide(ctx context.Context, actor privaq.Actor, org privaq.OrgID, pairs []Pair, bulk bool) ([]Answer, error) {
 	if err := actor.Require(org, privaq.PermConsentRead); err != nil {
 		return nil, err
 	}
@@ -178,7 +192,7 @@ func (s *Service) Decide(ctx context.Context, actor privaq.Actor, org privaq.Org
 	var errs privaq.ValidationErrors
 	for i, p := range pairs {
 		field := "purpose"
-		if len(pairs) > 1 {
+		if bulk {
 			field = fmt.Sprintf("pairs[%d].purpose", i)
 		}
 		if _, ok := in.rules.Purposes[p.Purpose]; !ok {

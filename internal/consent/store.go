@@ -74,4 +74,7 @@ type Store interface {
 	LedgerRecords(ctx context.Context, org privaq.OrgID, after int64, limit int) ([]StoredRecord, error)
 	LedgerHeads(ctx context.Context, org privaq.OrgID) ([]Head, error)
 	LedgerTip(ctx context.Context, org privaq.OrgID) (Tip, error)
+	// ConsentCounts counts the records of periods consecutive periods of
+	// width from start, per purpose and decision.
+	ConsentCounts(ctx context.Context, org privaq.OrgID, start time.Time, width time.Duration, periods int) ([]Count, error)
 }

@@ -94,6 +94,8 @@ func verify(ctx context.Context, s Store, org privaq.OrgID) (Report, error) {
 		switch {
 		case h == nil:
 			return &Bad{Seq: batchFirst, Batch: batch, Problem: fmt.Sprintf("batch %d has no signed head", batch)}
+		case h.FirstSeq == batchFirst && h.LastSeq > lastSeq:
+			return &Bad{Seq: lastSeq + 1, Batch: batch, Problem: fmt.Sprintf("record %d is missing: it was removed (its batch %d is signed for records %d–%d)", lastSeq+1, batch, h.FirstSeq, h.LastSeq)}
 		case h.FirstSeq != batchFirst || h.LastSeq != lastSeq:
 			return &Bad{Seq: batchFirst, Batch: batch, Problem: fmt.Sprintf("batch %d holds records %d–%d but its signed head says %d–%d: a record was removed or moved", batch, batchFirst, lastSeq, h.FirstSeq, h.LastSeq)}
 		case h.Root != hex.EncodeToString(MerkleRoot(leaves)):
@@ -117,19 +119,21 @@ func verify(ctx context.Context, s Store, org privaq.OrgID) (Report, error) {
 			if r.Seq != next {
 				return fail(next, "", 0, "record %d is missing: it was removed (the next record stored is %d)", next, r.Seq)
 			}
-			if r.Batch != batch {
-				if bad := closeBatch(r.Seq - 1); bad != nil {
-					rep.FirstBad = bad
-					return rep, nil
-				}
-				batch, batchFirst, leaves = r.Batch, r.Seq, leaves[:0]
-			}
+			// The record itself first, so that a change is named at the
+			// record rather than at its batch.
 			if r.Err != nil {
 				return fail(r.Seq, r.ID, r.Batch, "%v", r.Err)
 			}
 			h := ChainHash(prev, Canonical(int64(org), &r.Record))
 			if !bytes.Equal(h, r.Hash) {
 				return fail(r.Seq, r.ID, r.Batch, "its hash does not match its content and the record before it: it was altered, or records were reordered")
+			}
+			if r.Batch != batch {
+				if bad := closeBatch(r.Seq - 1); bad != nil {
+					rep.FirstBad = bad
+					return rep, nil
+				}
+				batch, batchFirst, leaves = r.Batch, r.Seq, leaves[:0]
 			}
 			prev, leaves = h, append(leaves, h)
 			next++

@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -156,8 +157,9 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 				t := w.Clock.Now().Add(Backoff(m.Attempts))
 				next = &t
 			}
-			w.Log.WarnContext(ctx, "mail_send_failed", "id", m.ID, "kind", m.Kind, "attempt", m.Attempts, "err", errs[i])
-			if err := w.Store.MarkMailFailed(ctx, m.ID, errorLine(errs[i]), next); err != nil {
+			line := errorLine(errs[i])
+			w.Log.WarnContext(ctx, "mail_send_failed", "id", m.ID, "kind", m.Kind, "attempt", m.Attempts, "err", line)
+			if err := w.Store.MarkMailFailed(ctx, m.ID, line, next); err != nil {
 				return sent, err
 			}
 		}
@@ -167,9 +169,15 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	}
 }
 
-// errorLine keeps the first line of an error, short enough for the admin.
+// addressRE finds email addresses, which SMTP errors often repeat.
+var addressRE = regexp.MustCompile(`[^\s<>"',;:]+@[^\s<>"',;:]+`)
+
+// errorLine keeps the first line of an error, short enough for the admin,
+// without the addresses it may quote: the line is logged and stored in
+// clear, and an address names a person.
 func errorLine(err error) string {
 	s, _, _ := strings.Cut(err.Error(), "\n")
+	s = addressRE.ReplaceAllString(s, "<address>")
 	if len(s) > 500 {
 		s = s[:500]
 	}

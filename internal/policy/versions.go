@@ -254,6 +254,20 @@ func (s *Service) Publish(ctx context.Context, actor privaq.Actor, o Org, n int,
 				Message: fmt.Sprintf("version %d is already published; create a new draft instead", n)}
 		}
 		resolve(vs, now)
+		// The changes are those against what is published now, not when
+		// the draft was made: another version may have been published
+		// since, and publishing this one would undo it.
+		v.Changes, v.Significant, v.Renewal = nil, false, nil
+		if base := latestPublished(vs); base != nil {
+			v.Changes = Compare(base.Inventory, v.Inventory)
+			v.Significant = Significant(v.Changes)
+			v.Renewal = RenewalPurposes(v.Inventory, v.Changes)
+		}
+		if p.Editorial && v.Significant {
+			return &privaq.Error{Code: privaq.EValidation, Field: "editorial", Rule: "policy.editorial_significant",
+				Message: "this version makes significant changes (see changes): it cannot be published as an editorial change without notice",
+				FR:      "Cette version apporte des changements importants : elle ne peut pas être publiée comme une modification de forme, sans préavis."}
+		}
 		at := p.EffectiveAt.UTC().Truncate(time.Microsecond)
 		if at.IsZero() {
 			at = now

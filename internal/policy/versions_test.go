@@ -382,3 +382,48 @@ func TestRenewalPurposes(t *testing.T) {
 		t.Errorf("shorter retention and a longer delay: got %v, want none", got)
 	}
 }
+
+// TestPublishComparesWithWhatIsPublished publishes an old draft after a
+// newer version: its changes are those against the newer one, not those
+// of the day it was drafted; and a significant version cannot be passed
+// off as editorial.
+func TestPublishComparesWithWhatIsPublished(t *testing.T) {
+	f := newFixture(t, storetest.Open(t, ""))
+	v1, err := f.svc.CreateDraft(ctx, f.actor, f.org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Publish(ctx, f.actor, f.po, v1.Number, policy.Publication{}); err != nil {
+		t.Fatal(err)
+	}
+	old, err := f.svc.CreateDraft(ctx, f.actor, f.org)
+	if err != nil || old.Significant {
+		t.Fatalf("unchanged draft: %+v, %v", old, err)
+	}
+	doc, _, _ := f.inv.Document(ctx, f.actor, f.org)
+	addConsentPurpose(doc)
+	if _, err := f.inv.Replace(ctx, f.actor, f.org, doc); err != nil {
+		t.Fatal(err)
+	}
+	v3, err := f.svc.CreateDraft(ctx, f.actor, f.org)
+	if err != nil || !v3.Significant {
+		t.Fatalf("significant draft: %+v, %v", v3, err)
+	}
+	_, err = f.svc.Publish(ctx, f.actor, f.po, v3.Number, policy.Publication{Editorial: true, Reason: "Rien de grave"})
+	wantCode(t, err, privaq.EValidation, "editorial")
+	at := f.clock.Now().AddDate(0, 0, 31)
+	if _, err := f.svc.Publish(ctx, f.actor, f.po, v3.Number, policy.Publication{EffectiveAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	v2, err := f.svc.Publish(ctx, f.actor, f.po, old.Number, policy.Publication{EffectiveAt: at.AddDate(0, 0, 10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v2.Changes) != 1 || v2.Changes[0].Kind != policy.ChangePurposeRemoved {
+		t.Errorf("the old draft's changes at publication: %+v, want the purpose v3 added, removed", v2.Changes)
+	}
+	stored, err := f.svc.Version(ctx, f.actor, f.org, old.Number)
+	if err != nil || len(stored.Changes) != 1 {
+		t.Errorf("stored changes: %+v, %v", stored.Changes, err)
+	}
+}

@@ -17,7 +17,7 @@ import (
 )
 
 // newVersion replaces the inventory of o with doc, then drafts and
-// publishes a version from it, marked editorial so it takes effect now.
+// publishes a version from it, in effect when it returns.
 func (s *site) newVersion(t *testing.T, o privaq.OrgID, doc *inventory.Document) policy.Version {
 	t.Helper()
 	actor := privaq.System(o)
@@ -28,10 +28,16 @@ func (s *site) newVersion(t *testing.T, o privaq.OrgID, doc *inventory.Document)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, err = s.pol.Publish(ctx, actor, policy.Org{ID: o}, v.Number, policy.Publication{Editorial: true, Reason: "test"}); err != nil {
+	// Editorial, to take effect now; a significant change cannot be, so
+	// it takes effect after its notice period, which the clock then skips.
+	pub := policy.Publication{Editorial: true, Reason: "test"}
+	if v.Significant {
+		pub = policy.Publication{EffectiveAt: s.clock.Now().AddDate(0, 0, 60)}
+	}
+	if v, err = s.pol.Publish(ctx, actor, policy.Org{ID: o}, v.Number, pub); err != nil {
 		t.Fatal(err)
 	}
-	s.clock.Add(time.Minute)
+	s.clock.Add(61 * 24 * time.Hour)
 	return v
 }
 

@@ -159,10 +159,11 @@ func (db *DB) writeInventory(ctx context.Context, tx *sql.Tx, org privaq.OrgID, 
 	return nil
 }
 
-// InventoryRev returns the organization's inventory revision: a cheap
-// check that a cached copy of the inventory is still the one in force.
-func (db *DB) InventoryRev(ctx context.Context, org privaq.OrgID) (int64, error) {
-	var rev int64
-	err := db.r.QueryRowContext(ctx, `SELECT inventory_rev FROM orgs WHERE id = $1`, org).Scan(&rev)
-	return rev, db.dialect.mapError(err, "organization")
+// Revisions returns the organization's inventory revision and the number
+// of published policy versions: a cheap check that a cached copy of what
+// consents are validated against is still the one in force.
+func (db *DB) Revisions(ctx context.Context, org privaq.OrgID) (inventory, published int64, err error) {
+	err = db.r.QueryRowContext(ctx, `SELECT inventory_rev, (SELECT COUNT(*) FROM policy_versions WHERE org_id = $1 AND status <> 'draft')
+		FROM orgs WHERE id = $1`, org).Scan(&inventory, &published)
+	return inventory, published, db.dialect.mapError(err, "organization")
 }

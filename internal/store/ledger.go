@@ -26,7 +26,9 @@ func reprAD(org privaq.OrgID) []byte    { return fmt.Appendf(nil, "consent.repre
 func evidenceAD(org privaq.OrgID) []byte {
 	return fmt.Appendf(nil, "consent.evidence:%d", org)
 }
-func ledgerKeyAD(org privaq.OrgID, id int) []byte { return fmt.Appendf(nil, "ledger-key:%d:%d", org, id) }
+func ledgerKeyAD(org privaq.OrgID, id int) []byte {
+	return fmt.Appendf(nil, "ledger-key:%d:%d", org, id)
+}
 
 // orgKeys are what the ledger needs of an organization's keys.
 type orgKeys struct {
@@ -173,13 +175,6 @@ func (db *DB) AppendLedger(ctx context.Context, orgs []privaq.OrgID,
 			}
 			notices = append(notices, n)
 		}
-		if db.dialect == enginePostgres {
-			for _, n := range notices {
-				if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, ConsentChannel, n); err != nil {
-					return err
-				}
-			}
-		}
 		return nil
 	})
 	if err != nil {
@@ -196,14 +191,8 @@ func (db *DB) AppendLedger(ctx context.Context, orgs []privaq.OrgID,
 	return nil
 }
 
-// ConsentChannel is the PostgreSQL notification channel of ledger
-// commits: the payload names the organization and the changed pairs (or
-// only the organization, when many changed), so other nodes drop what
-// they cached.
-const ConsentChannel = "privaq_consent"
-
-// maxNoticePairs bounds a notification's payload (PostgreSQL's limit is
-// 8000 bytes).
+// maxNoticePairs bounds an invalidation notice: past it, the whole
+// organization's cached answers are dropped.
 const maxNoticePairs = 40
 
 func (db *DB) writeBatch(ctx context.Context, tx *sql.Tx, org privaq.OrgID, b *consent.Batch) (string, error) {
@@ -235,6 +224,9 @@ func (db *DB) writeBatch(ctx context.Context, tx *sql.Tx, org privaq.OrgID, b *c
 				string(r.Decision), string(r.Mode), r.Channel, string(r.GivenBy), repr, r.PolicyVersion, ev, exp, micros(r.RecordedAt), r.Hash}
 		})
 	if err != nil {
+		return "", err
+	}
+	if err := db.enqueueWebhooks(ctx, tx, org, rs); err != nil {
 		return "", err
 	}
 	// The index keeps the latest record per pair: within the batch the

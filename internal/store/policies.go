@@ -189,17 +189,7 @@ func (db *DB) CreatePolicyDraft(ctx context.Context, org privaq.OrgID, e audit.E
 		if err != nil {
 			return err
 		}
-		if v.Changes == nil {
-			v.Changes = []policy.Change{}
-		}
-		if v.Renewal == nil {
-			v.Renewal = []string{}
-		}
-		changes, err := json.Marshal(v.Changes)
-		if err != nil {
-			return err
-		}
-		renewal, err := json.Marshal(v.Renewal)
+		changes, renewal, err := changesJSON(v)
 		if err != nil {
 			return err
 		}
@@ -207,7 +197,7 @@ func (db *DB) CreatePolicyDraft(ctx context.Context, org privaq.OrgID, e audit.E
 			created_by_user_id, created_by_token_id, inventory_rev, inventory, officer_enc, significant, changes, renewal)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			org, v.Number, string(policy.StatusDraft), micros(v.CreatedAt), string(v.CreatedBy),
-			nullID(v.CreatedByUser), nullID(v.CreatedByToken), v.InventoryRev, snap, officer, v.Significant, string(changes), string(renewal)); err != nil {
+			nullID(v.CreatedByUser), nullID(v.CreatedByToken), v.InventoryRev, snap, officer, v.Significant, changes, renewal); err != nil {
 			return err
 		}
 		e.Target = fmt.Sprintf("policy/%d", v.Number)
@@ -242,11 +232,15 @@ func (db *DB) PublishPolicy(ctx context.Context, org privaq.OrgID, n int, e audi
 		if err := fn(&v, vs); err != nil {
 			return err
 		}
+		changes, renewal, err := changesJSON(&v)
+		if err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE policy_versions SET status = $1, effective_at = $2, published_at = $3,
-			editorial = $4, editorial_reason = $5, summary_fr = $6, summary_en = $7
-			WHERE org_id = $8 AND number = $9 AND status = 'draft'`,
+			editorial = $4, editorial_reason = $5, summary_fr = $6, summary_en = $7, significant = $8, changes = $9, renewal = $10
+			WHERE org_id = $11 AND number = $12 AND status = 'draft'`,
 			string(policy.StatusPublished), micros(*v.EffectiveAt), micros(*v.PublishedAt),
-			v.Editorial, v.Reason, v.Summary.FR, v.Summary.EN, org, n)
+			v.Editorial, v.Reason, v.Summary.FR, v.Summary.EN, v.Significant, changes, renewal, org, n)
 		if err != nil {
 			return err
 		}
@@ -276,4 +270,20 @@ func (db *DB) PublishPolicy(ctx context.Context, org privaq.OrgID, n int, e audi
 		return db.appendAudit(ctx, tx, e, db.now())
 	})
 	return out, db.dialect.mapError(err, "policy version")
+}
+
+// changesJSON writes a version's changes and renewal purposes as stored.
+func changesJSON(v *policy.Version) (changes, renewal string, err error) {
+	if v.Changes == nil {
+		v.Changes = []policy.Change{}
+	}
+	if v.Renewal == nil {
+		v.Renewal = []string{}
+	}
+	c, err := json.Marshal(v.Changes)
+	if err != nil {
+		return "", "", err
+	}
+	r, err := json.Marshal(v.Renewal)
+	return string(c), string(r), err
 }

@@ -1,26 +1,27 @@
 package store
 
 import (
-	"context"
 	"encoding/hex"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"privaq"
 	"privaq/internal/consent"
 )
 
-// stateCache keeps recent single decisions in memory. It stays exact:
-// a commit on this node drops the pairs it changed before the write is
-// acknowledged, a commit on another node drops them when its
-// notification arrives, and while notifications may be missed (the
-// listening connection is down) nothing is cached. Each organization has
-// a generation, bumped by every invalidation: a read that began before an
-// invalidation does not store its (possibly older) answer.
+// stateCache keeps recent single decisions in memory, on SQLite only,
+// where this node is the only writer: a commit drops the pairs it changed
+// before the write is acknowledged, so no answer is ever stale. Each
+// organization has a generation, bumped by every invalidation: a read
+// that began before an invalidation does not store its (possibly older)
+// answer.
+//
+// On PostgreSQL, where other nodes write, decisions are read from the
+// index every time. A cache invalidated by LISTEN/NOTIFY was tried: the
+// notification reached the other node about 20 ms after the withdrawal
+// was acknowledged, and during that window it answered "granted" — not
+// acceptable for a withdrawal, which takes effect at once (P 9.1, 14).
 type stateCache struct {
 	mu      sync.RWMutex
 	orgs    map[privaq.OrgID]*orgStates
@@ -116,58 +117,5 @@ func (c *stateCache) invalidate(notice string) {
 			return
 		}
 		delete(o.m, stateKey(idx, purpose))
-	}
-}
-
-// setEnabled turns caching on or off; either way it forgets everything,
-// since notifications may have been missed.
-func (c *stateCache) setEnabled(on bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.enabled = on
-	for _, o := range c.orgs {
-		o.gen++
-		o.m = map[string]cachedState{}
-	}
-}
-
-// ListenConsents follows the other nodes' ledger commits on PostgreSQL
-// until ctx ends, reconnecting after a failure; the decision cache is off
-// whenever the listening connection is down. On SQLite, where one node
-// serves, it returns at once.
-func (db *DB) ListenConsents(ctx context.Context, onError func(error)) {
-	if db.dialect != enginePostgres {
-		return
-	}
-	for ctx.Err() == nil {
-		err := db.listenOnce(ctx)
-		db.states.setEnabled(false)
-		if ctx.Err() != nil {
-			return
-		}
-		onError(err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
-}
-
-func (db *DB) listenOnce(ctx context.Context) error {
-	conn, err := pgx.Connect(ctx, db.url)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+ConsentChannel); err != nil {
-		return err
-	}
-	db.states.setEnabled(true)
-	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
-			return err
-		}
-		db.states.invalidate(n.Payload)
 	}
 }

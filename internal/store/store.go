@@ -25,7 +25,6 @@ type DB struct {
 	w, r    *sql.DB
 	dialect dialect
 	keys    *keyring
-	url     string      // for the connection that listens to other nodes
 	states  *stateCache // decisions, see statecache.go
 }
 
@@ -43,9 +42,7 @@ func Open(ctx context.Context, dbURL, dataDir string, master keys.Key) (*DB, err
 	if err != nil {
 		return nil, err
 	}
-	// On PostgreSQL the decision cache waits for ListenConsents: other
-	// nodes may write.
-	db := &DB{w: w, r: r, dialect: d, keys: newKeyring(master), url: dbURL, states: newStateCache(d == engineSQLite)}
+	db := &DB{w: w, r: r, dialect: d, keys: newKeyring(master), states: newStateCache(d == engineSQLite)}
 	if err := db.w.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s: %w", d, err)

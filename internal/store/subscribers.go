@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -32,8 +33,11 @@ func (db *DB) Subscribe(ctx context.Context, org privaq.OrgID, email, lang strin
 			org, idx).Scan(&id, &status, &requested)
 		switch {
 		case err == sql.ErrNoRows:
+			// ON CONFLICT: a concurrent request for the same address got
+			// there first and queued the confirmation; this one sends
+			// nothing more.
 			err = tx.QueryRowContext(ctx, `INSERT INTO policy_subscribers (org_id, email_idx, email_enc, lang, status, confirm_hash,
-				confirm_expires, unsub_hash, unsub_enc, created_at, requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
+				confirm_expires, unsub_hash, unsub_enc, created_at, requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) ON CONFLICT (org_id, email_idx) DO NOTHING RETURNING id`,
 				org, idx, emailEnc, lang, string(policy.SubPending), t.ConfirmHash, micros(t.ConfirmExpires), t.UnsubHash,
 				dek.Seal([]byte(t.Unsub), subUnsubAD(org)), micros(now)).Scan(&id)
 		case err != nil:
@@ -50,6 +54,9 @@ func (db *DB) Subscribe(ctx context.Context, org privaq.OrgID, email, lang strin
 				confirm_expires = $5, unsub_hash = $6, unsub_enc = $7, requested_at = $8, confirmed_at = NULL, unsubscribed_at = NULL WHERE id = $9`,
 				emailEnc, lang, string(policy.SubPending), t.ConfirmHash, micros(t.ConfirmExpires), t.UnsubHash,
 				dek.Seal([]byte(t.Unsub), subUnsubAD(org)), micros(now), id)
+		}
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
 		}
 		if err != nil {
 			return err

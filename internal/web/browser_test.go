@@ -57,6 +57,7 @@ func TestBrowser(t *testing.T) {
 			t.Run("FormErrorKept", func(t *testing.T) { browserFormErrorKept(t, tab, st) })
 			t.Run("LanguageSwitch", func(t *testing.T) { browserLanguageSwitch(t, tab, st) })
 			t.Run("Keyboard", func(t *testing.T) { browserKeyboard(t, tab, st) })
+			t.Run("ConsentRecorded", func(t *testing.T) { browserConsentRecorded(t, tab, st) })
 			// The pages are the same HTML on every engine: audit them once.
 			if e.Name == storetest.Engines[0].Name {
 				t.Run("Axe", func(t *testing.T) { browserAxe(t, tab, st) })
@@ -332,6 +333,7 @@ func browserAxe(t *testing.T, ctx context.Context, st *browserStack) {
 			browsertest.Do(t, ctx, "open", chromedp.Navigate(st.org("policy?doc="+lang+"&lang="+lang)))
 		}},
 	}
+	pages = append(pages, consentAxePages(ctx, st)...)
 	// A zero count is only worth something if axe runs and can fail: an
 	// image without a text alternative must be reported.
 	t.Run("sanity", func(t *testing.T) {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
 
 	"privaq"
@@ -11,10 +12,11 @@ import (
 
 type mailView struct {
 	*Page
-	Messages    []mail.Message
-	Next        int64
-	SMTP        bool
-	Subscribers map[policy.SubStatus]int
+	Messages []mail.Message
+	Next     int64
+	SMTP     bool
+	// Confirmed and Pending count the subscribers to change notices.
+	Confirmed, Pending int
 }
 
 // handleMail lists the organization's outbox: what was sent, what waits
@@ -29,13 +31,17 @@ func (w *Web) handleMail(rw http.ResponseWriter, r *http.Request, q *req) error 
 	if len(ms) == mail.PageSize {
 		v.Next = ms[len(ms)-1].ID
 	}
-	if v.Subscribers, err = w.Policies.SubscriberCounts(r.Context(), q.actor, q.org.ID); err != nil {
+	counts, err := w.Policies.SubscriberCounts(r.Context(), q.actor, q.org.ID)
+	if err != nil {
 		return err
 	}
+	v.Confirmed, v.Pending = counts[policy.SubConfirmed], counts[policy.SubPending]
 	q.Nav, q.Title = "mail", q.T("nav.mail")
 	w.render(rw, r, "mail", v)
 	return nil
 }
+
+var tokenRE = regexp.MustCompile(`t=[A-Za-z0-9_-]{20,}`)
 
 type messageView struct {
 	*Page
@@ -52,6 +58,9 @@ func (w *Web) handleMessage(rw http.ResponseWriter, r *http.Request, q *req) err
 	if err != nil {
 		return err
 	}
+	// The links' tokens would let a reader confirm or end someone's
+	// subscription in their place.
+	m.Text = tokenRE.ReplaceAllString(m.Text, "t=[…]")
 	q.Nav, q.Title = "mail", m.Subject
 	w.render(rw, r, "message", &messageView{Page: q.Page, Message: m})
 	return nil

@@ -117,6 +117,7 @@ type dashboardView struct {
 	Counts   []collCount
 	Findings map[string]int
 	Officer  bool
+	Consents *consentChart // nil without the ledger or the right to read consents
 }
 
 type collCount struct {
@@ -135,6 +136,11 @@ func (w *Web) handleDashboard(rw http.ResponseWriter, r *http.Request, q *req) e
 	}
 	for _, f := range inventory.Check(doc) {
 		v.Findings[string(f.Severity)]++
+	}
+	if w.Consents != nil && q.Can(string(privaq.PermConsentRead)) {
+		if v.Consents, err = w.consentChart(r.Context(), q, doc); err != nil {
+			return err
+		}
 	}
 	q.Nav, q.Title = "dashboard", q.T("nav.dashboard")
 	w.render(rw, r, "dashboard", v)

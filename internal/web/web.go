@@ -23,6 +23,7 @@ import (
 
 	"privaq"
 	"privaq/internal/audit"
+	"privaq/internal/consent"
 	"privaq/internal/i18n"
 	"privaq/internal/inventory"
 	"privaq/internal/mail"
@@ -48,6 +49,7 @@ type Config struct {
 	Policies  *policy.Service // versions; the preview page lists none when nil
 	Audit     audit.Store
 	Outbox    *mail.Outbox
+	Consents  *consent.Service // the ledger; the consent pages are 404 without it
 	// MailConfigured says whether an SMTP server sends the outbox.
 	MailConfigured bool
 	Log            *slog.Logger

@@ -19,6 +19,7 @@ import (
 
 	"privaq"
 	"privaq/internal/api"
+	"privaq/internal/consent"
 	"privaq/internal/inventory"
 	"privaq/internal/mail"
 	"privaq/internal/org"
@@ -46,7 +47,12 @@ func newTestSite(t *testing.T, dbURL string) *testSite {
 	orgs := &org.Service{Store: db, Clock: privaq.SystemClock{}}
 	inv := &inventory.Service{Store: db}
 	pol := &policy.Service{Store: db, Subscribers: db, Inventory: inv, Clock: privaq.SystemClock{}}
-	w, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: pol, Audit: db, Log: log,
+	writer := consent.NewWriter(db, privaq.SystemClock{}, log)
+	wctx, stop := context.WithCancel(ctx)
+	go writer.Run(wctx)
+	t.Cleanup(stop)
+	cons := &consent.Service{Store: db, Writer: writer, Sources: db, Audit: db, Clock: privaq.SystemClock{}}
+	w, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: pol, Consents: cons, Audit: db, Log: log,
 		Outbox: &mail.Outbox{Store: db, Audit: db}})
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +205,8 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 		b := s.browser(t)
 		b.login("officer@demo.test")
 		pages := []string{"/admin/o/demo/", "/admin/o/demo/checks", "/admin/o/demo/policy", "/admin/o/demo/policy?doc=en", "/admin/o/demo/profile", "/admin/o/demo/officer",
-			"/admin/o/demo/audit", "/admin/o/demo/transfer", "/admin/o/demo/access", "/admin/account", "/admin/orgs"}
+			"/admin/o/demo/audit", "/admin/o/demo/transfer", "/admin/o/demo/access", "/admin/account", "/admin/orgs",
+			"/admin/o/demo/mail", "/admin/o/demo/policy/paragraphs"}
 		doc := inventory.Demo()
 		for _, c := range inventory.Collections {
 			pages = append(pages, "/admin/o/demo/inventory/"+c.Path(), "/admin/o/demo/inventory/"+c.Path()+"/_new",
@@ -390,7 +397,8 @@ func TestRolesAndTenants(t *testing.T) {
 		}
 		out := s.browser(t)
 		out.login("outsider@other.test")
-		for _, p := range []string{"/admin/o/demo/", "/admin/o/demo/inventory/purposes", "/admin/o/demo/audit", "/admin/o/demo/transfer/export"} {
+		for _, p := range []string{"/admin/o/demo/", "/admin/o/demo/inventory/purposes", "/admin/o/demo/audit", "/admin/o/demo/transfer/export",
+			"/admin/o/demo/mail", "/admin/o/demo/mail/1"} {
 			if code, body := out.get(p); code != http.StatusNotFound || strings.Contains(body, "Démo") {
 				t.Errorf("%s from another organization: got %d, want 404 revealing nothing", p, code)
 			}
