@@ -61,7 +61,10 @@ func openPools(dbURL, dataDir string) (w, r *sql.DB, d dialect, err error) {
 			w.Close()
 			return nil, nil, "", err
 		}
+		// Idle connections are kept as many as may be open: under load,
+		// closing and reopening them cost more than the queries.
 		r.SetMaxOpenConns(8)
+		r.SetMaxIdleConns(8)
 		return w, r, engineSQLite, nil
 	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
 		if _, err := url.Parse(dbURL); err != nil {
@@ -72,7 +75,7 @@ func openPools(dbURL, dataDir string) (w, r *sql.DB, d dialect, err error) {
 			return nil, nil, "", err
 		}
 		w.SetMaxOpenConns(20)
-		w.SetMaxIdleConns(10)
+		w.SetMaxIdleConns(20)
 		return w, w, enginePostgres, nil
 	}
 	return nil, nil, "", fmt.Errorf("unsupported database URL %q: use postgres://… or leave it empty for SQLite", redactURL(dbURL))
