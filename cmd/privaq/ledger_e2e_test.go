@@ -30,11 +30,6 @@ import (
 // TestLedgerE2E builds privaq once and runs the end-to-end ledger tests
 // on real processes.
 func TestLedgerE2E(t *testing.T) {
-	// -short leaves it out on a developer's machine; CI (REQUIRE_POSTGRES)
-	// always runs it.
-	if testing.Short() && os.Getenv("REQUIRE_POSTGRES") != "1" {
-		t.Skip("end-to-end test: builds and runs privaq processes")
-	}
 	bin := filepath.Join(t.TempDir(), "privaq")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

@@ -21,20 +21,11 @@ import (
 
 var ctx = context.Background()
 
-// clock is a Clock the test moves by hand.
-type clock struct {
-	mu sync.Mutex
-	at time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.at }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.at = c.at.Add(d); c.mu.Unlock() }
-
 type fixture struct {
 	db    *store.DB
 	inv   *inventory.Service
 	svc   *policy.Service
-	clock *clock
+	clock *privaq.ManualClock
 	org   privaq.OrgID
 	po    policy.Org
 	actor privaq.Actor
@@ -42,7 +33,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
-	c := &clock{at: time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)}
+	c := privaq.NewManualClock(time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC))
 	orgs := &org.Service{Store: db, Clock: c}
 	o, err := orgs.CreateOrg(ctx, privaq.System(0), "alpha", "Alpha", inventory.RegimePrivate, "fr")
 	if err != nil {

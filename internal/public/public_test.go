@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,25 +23,17 @@ import (
 
 var ctx = context.Background()
 
-type clock struct {
-	mu sync.Mutex
-	at time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.at }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.at = c.at.Add(d); c.mu.Unlock() }
-
 type site struct {
 	srv   *httptest.Server
 	pol   *policy.Service
 	inv   *inventory.Service
-	clock *clock
+	clock *privaq.ManualClock
 	org   org.Org
 }
 
 func newSite(t *testing.T, db *store.DB) *site {
 	t.Helper()
-	c := &clock{at: time.Date(2026, 2, 2, 15, 0, 0, 0, time.UTC)}
+	c := privaq.NewManualClock(time.Date(2026, 2, 2, 15, 0, 0, 0, time.UTC))
 	orgs := &org.Service{Store: db, Clock: c}
 	o, err := orgs.CreateOrg(ctx, privaq.System(0), "alpha", "Alpha", inventory.RegimePrivate, "fr")
 	if err != nil {

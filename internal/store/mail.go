@@ -91,22 +91,8 @@ func (db *DB) scanMails(ctx context.Context, rows *sql.Rows, open bool) ([]mail.
 func (db *DB) ClaimMail(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]mail.Message, error) {
 	var ids []int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM mail_outbox WHERE status = $1 AND next_at <= $2 AND locked_until <= $2
-			ORDER BY next_at, id LIMIT $3`, string(mail.StatusPending), micros(now), limit)
+		due, err := dueIDs(ctx, tx, "mail_outbox", string(mail.StatusPending), now, limit)
 		if err != nil {
-			return err
-		}
-		var due []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			due = append(due, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, id := range due {
@@ -207,4 +193,25 @@ func (db *DB) MailCounts(ctx context.Context, org privaq.OrgID, ref string) (map
 		out[mail.Status(s)] = n
 	}
 	return out, db.dialect.mapError(rows.Err(), "mail")
+}
+
+// dueIDs lists up to limit rows of an outbox table (mail_outbox,
+// webhook_deliveries) that are pending, due and not leased, oldest first;
+// the caller leases each with a conditional UPDATE.
+func dueIDs(ctx context.Context, tx *sql.Tx, table, pending string, now time.Time, limit int) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM `+table+` WHERE status = $1 AND next_at <= $2 AND locked_until <= $2
+		ORDER BY next_at, id LIMIT $3`, pending, micros(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var due []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		due = append(due, id)
+	}
+	return due, rows.Err()
 }

@@ -235,22 +235,8 @@ func (db *DB) ClaimWebhooks(ctx context.Context, now time.Time, lease time.Durat
 	var jobs []webhook.Job
 	var sealed [][]byte
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM webhook_deliveries WHERE status = $1 AND next_at <= $2 AND locked_until <= $2
-			ORDER BY next_at, id LIMIT $3`, string(webhook.StatusPending), micros(now), limit)
+		due, err := dueIDs(ctx, tx, "webhook_deliveries", string(webhook.StatusPending), now, limit)
 		if err != nil {
-			return err
-		}
-		var due []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			due = append(due, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, id := range due {
