@@ -24,6 +24,13 @@ type Config struct {
 	MasterKey   string // base64; empty means DATA/keys/master.key
 	LogFormat   string // text or json
 	Demo        bool
+	// DebugAddr, when set, serves Go's profiler (net/http/pprof) on a
+	// separate listener: keep it on loopback.
+	DebugAddr string
+	// BenchHello adds GET /bench/hello, a bare handler outside every
+	// middleware: the hello-world baseline of bench/run.sh, served by the
+	// same binary and process as the API it is compared with.
+	BenchHello bool
 }
 
 // Default returns the defaults.
@@ -39,12 +46,13 @@ func (c *Config) FromEnv(getenv func(string) string) {
 	}{
 		{"PRIVAQ_ADDR", &c.Addr}, {"PRIVAQ_DATA", &c.Data}, {"PRIVAQ_DATABASE_URL", &c.DatabaseURL},
 		{"PRIVAQ_BASE_URL", &c.BaseURL}, {"PRIVAQ_SMTP_URL", &c.SMTPURL}, {"PRIVAQ_MASTER_KEY", &c.MasterKey},
-		{"PRIVAQ_LOG_FORMAT", &c.LogFormat},
+		{"PRIVAQ_LOG_FORMAT", &c.LogFormat}, {"PRIVAQ_DEBUG_ADDR", &c.DebugAddr},
 	} {
 		if s := getenv(v.name); s != "" {
 			*v.dst = s
 		}
 	}
+	c.BenchHello = getenv("PRIVAQ_BENCH_HELLO") == "1"
 }
 
 // StorageFlags registers the flags every command that opens the database takes.
