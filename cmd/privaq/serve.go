@@ -14,6 +14,7 @@ import (
 
 	"privaq"
 	"privaq/internal/api"
+	"privaq/internal/banner"
 	"privaq/internal/config"
 	"privaq/internal/consent"
 	"privaq/internal/inventory"
@@ -103,12 +104,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	writer := consent.NewWriter(db, privaq.SystemClock{}, log)
 	go writer.Run(ledgerCtx)
 	consents := &consent.Service{Store: db, Writer: writer, Sources: db, Audit: db, Clock: privaq.SystemClock{}}
-	pub, err := public.New(public.Config{OrgStore: db, Policies: policies, Ledger: consents, Log: log, BaseURL: base})
+	cookieBanner, err := banner.New(banner.Config{Orgs: db, Inventory: db, Ledger: consents, Attempts: db, Clock: privaq.SystemClock{}, Log: log, BaseURL: base})
+	if err != nil {
+		return fmt.Errorf("cookie banner: %w", err)
+	}
+	pub, err := public.New(public.Config{OrgStore: db, Policies: policies, Ledger: consents, Log: log, BaseURL: base, Banner: cookieBanner})
 	if err != nil {
 		return fmt.Errorf("public pages: %w", err)
 	}
+	webhooks := &webhook.Service{Store: db, Clock: privaq.SystemClock{}}
 	pages, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: policies, Consents: consents, Audit: db, Log: log,
-		Outbox: &mail.Outbox{Store: db, Audit: db}, MailConfigured: sender != nil,
+		Outbox: &mail.Outbox{Store: db, Audit: db}, MailConfigured: sender != nil, Webhooks: webhooks,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), BaseURL: base})
 	if err != nil {
 		return fmt.Errorf("admin pages: %w", err)
@@ -117,7 +123,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Log: log,
 		DB:  db,
 		API: &api.API{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: policies, Consents: consents, Audit: db, Log: log,
-			Webhooks: &webhook.Service{Store: db, Clock: privaq.SystemClock{}},
+			Webhooks: webhooks,
 			BaseURL:  base},
 		Web:     pages,
 		Public:  pub,

@@ -153,7 +153,8 @@ func TestServeDemo(t *testing.T) {
 					t.Errorf("start block lacks %q:\n%s", want, s.block)
 				}
 			}
-			for _, path := range []string{"/healthz", "/readyz", "/admin/login", "/api/v1/openapi.json", "/o/demo/privacy", "/o/demo/privacy.json"} {
+			for _, path := range []string{"/healthz", "/readyz", "/admin/login", "/api/v1/openapi.json", "/o/demo/privacy", "/o/demo/privacy.json",
+				"/o/demo/banner.js", "/o/demo/banner/preview"} {
 				if code, body := get(t, s.base+path, ""); code != http.StatusOK {
 					t.Errorf("GET %s: got %d %s, want 200", path, code, body)
 				}

@@ -234,6 +234,7 @@ func RulesOf(d *inventory.Document) *Rules {
 	for _, s := range d.SubjectCategories {
 		r.Minors[s.Key] = s.Minors
 	}
+	addCookiePurposes(r, d)
 	return r
 }
 

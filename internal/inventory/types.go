@@ -67,6 +67,8 @@ type PolicySettings struct {
 	// policy sections. They live in the inventory so that a draft version
 	// snapshots them with everything else the policy is written from.
 	Paragraphs []Paragraph `json:"paragraphs,omitempty" yaml:"paragraphs,omitempty"`
+	// Banner are the cookie banner's settings (banner.go).
+	Banner BannerSettings `json:"banner,omitzero" yaml:"banner,omitempty"`
 }
 
 // Paragraph is the officer's own Markdown text for one policy section.

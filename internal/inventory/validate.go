@@ -188,6 +188,7 @@ func (v *validator) policy(p *PolicySettings, r Regime) {
 		v.str(path+".text.fr", x.Text.FR, MaxParagraphLen, true)
 		v.str(path+".text.en", x.Text.EN, MaxParagraphLen, true)
 	}
+	v.banner(&p.Banner)
 	if !p.AdoptedOn.Valid() {
 		v.add("policy.adopted_on",
 			fmt.Sprintf("%q is not a valid date: write it as YYYY-MM-DD, for example 2024-05-02.", string(p.AdoptedOn)),

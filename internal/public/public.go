@@ -49,6 +49,11 @@ type Config struct {
 	Ledger   LedgerKeys // the consent ledger's public keys; nil to serve none
 	Log      *slog.Logger
 	BaseURL  string // public URL of the instance, for links inside policies
+	// Banner serves the cookie banner and its consent endpoint under
+	// /o/{org}; nil to serve none.
+	Banner interface {
+		Routes(mux *http.ServeMux, prefix string)
+	}
 }
 
 // Public serves the public pages.
@@ -101,6 +106,9 @@ func (p *Public) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+o+"/privacy.json", p.handleJSON)
 	mux.HandleFunc("GET "+o+"/ledger/key", p.handleLedgerKey)
 	p.subscribeRoutes(mux, o)
+	if p.Banner != nil {
+		p.Banner.Routes(mux, o)
+	}
 }
 
 // Page is what every public view has.

@@ -32,6 +32,7 @@ const (
 type browserStack struct {
 	url   string
 	shots string // prefix of this engine's screenshot names
+	site  *testSite
 }
 
 // org returns the URL of a page of the demo organization.
@@ -40,7 +41,7 @@ func (s *browserStack) org(path string) string { return s.url + "/admin/o/" + br
 func newBrowserStack(t *testing.T, dbURL, shots string) *browserStack {
 	t.Helper()
 	site := newTestSite(t, dbURL)
-	return &browserStack{url: site.srv.URL, shots: shots}
+	return &browserStack{url: site.srv.URL, shots: shots, site: site}
 }
 
 func TestBrowser(t *testing.T) {
@@ -334,6 +335,8 @@ func browserAxe(t *testing.T, ctx context.Context, st *browserStack) {
 		}},
 	}
 	pages = append(pages, consentAxePages(ctx, st)...)
+	pages = append(pages, webhookAxePages(ctx, st)...)
+	pages = append(pages, bannerAxePages(ctx, st)...)
 	// A zero count is only worth something if axe runs and can fail: an
 	// image without a text alternative must be reported.
 	t.Run("sanity", func(t *testing.T) {

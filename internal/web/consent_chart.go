@@ -77,6 +77,7 @@ func (w *Web) consentChart(ctx context.Context, q *req, doc *inventory.Document)
 	if err != nil {
 		return nil, err
 	}
+	rates.Purposes = notBanner(rates.Purposes)
 	c := &consentChart{Width: chartW, Height: chartH, Left: chartLeft, Right: chartW - chartRight, Top: chartTop, Bottom: chartTop + int(chartPlotH),
 		YLabelX: chartLeft - 8, XLabelY: chartTop + int(chartPlotH) + 20, Span: chartWeeks}
 	n := len(rates.Periods)

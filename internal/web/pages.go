@@ -64,7 +64,7 @@ func (w *Web) handleProfileSave(rw http.ResponseWriter, r *http.Request, q *req)
 		Regime: inventory.Regime(f.Get("regime")), Website: strings.TrimSpace(f.Get("website")),
 		Address: strings.TrimSpace(f.Get("address")), Languages: f["languages"]}
 	p := inventory.PolicySettings{AdoptedBy: strings.TrimSpace(f.Get("adopted_by")), AdoptedOn: inventory.Date(strings.TrimSpace(f.Get("adopted_on"))),
-		ReconsentOnNewPurpose: f.Get("reconsent_on_new_purpose") != "", Paragraphs: doc.Policy.Paragraphs}
+		ReconsentOnNewPurpose: f.Get("reconsent_on_new_purpose") != "", Paragraphs: doc.Policy.Paragraphs, Banner: doc.Policy.Banner}
 	var bad privaq.ValidationErrors
 	for _, n := range []struct {
 		field string
@@ -118,6 +118,7 @@ type dashboardView struct {
 	Findings map[string]int
 	Officer  bool
 	Consents *consentChart // nil without the ledger or the right to read consents
+	Banner   *bannerRates  // nil likewise, or when no cookie needs a choice
 }
 
 type collCount struct {
@@ -139,6 +140,9 @@ func (w *Web) handleDashboard(rw http.ResponseWriter, r *http.Request, q *req) e
 	}
 	if w.Consents != nil && q.Can(string(privaq.PermConsentRead)) {
 		if v.Consents, err = w.consentChart(r.Context(), q, doc); err != nil {
+			return err
+		}
+		if v.Banner, err = w.bannerRates(r.Context(), q, doc); err != nil {
 			return err
 		}
 	}

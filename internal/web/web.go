@@ -29,6 +29,7 @@ import (
 	"privaq/internal/mail"
 	"privaq/internal/org"
 	"privaq/internal/policy"
+	"privaq/internal/webhook"
 )
 
 //go:embed templates static
@@ -50,6 +51,7 @@ type Config struct {
 	Audit     audit.Store
 	Outbox    *mail.Outbox
 	Consents  *consent.Service // the ledger; the consent pages are 404 without it
+	Webhooks  *webhook.Service // endpoints and deliveries; the webhook pages are 404 without it
 	// MailConfigured says whether an SMTP server sends the outbox.
 	MailConfigured bool
 	Log            *slog.Logger

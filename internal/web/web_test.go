@@ -25,8 +25,10 @@ import (
 	"privaq/internal/org"
 	"privaq/internal/policy"
 	"privaq/internal/server"
+	"privaq/internal/store"
 	"privaq/internal/store/storetest"
 	"privaq/internal/web"
+	"privaq/internal/webhook"
 )
 
 const testPassword = "correct horse battery staple"
@@ -35,6 +37,7 @@ const testPassword = "correct horse battery staple"
 // inventory in org "demo", an empty org "other", and one account per role.
 type testSite struct {
 	srv  *httptest.Server
+	db   *store.DB
 	orgs *org.Service
 	demo org.Org
 }
@@ -53,12 +56,12 @@ func newTestSite(t *testing.T, dbURL string) *testSite {
 	t.Cleanup(stop)
 	cons := &consent.Service{Store: db, Writer: writer, Sources: db, Audit: db, Clock: privaq.SystemClock{}}
 	w, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: pol, Consents: cons, Audit: db, Log: log,
-		Outbox: &mail.Outbox{Store: db, Audit: db}})
+		Outbox: &mail.Outbox{Store: db, Audit: db}, Webhooks: &webhook.Service{Store: db, Clock: privaq.SystemClock{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := server.New(server.Config{Log: log, DB: db, API: &api.API{Orgs: orgs, OrgStore: db, Inventory: inv, Audit: db, Log: log}, Web: w, Version: "test"})
-	s := &testSite{srv: httptest.NewServer(h), orgs: orgs}
+	s := &testSite{srv: httptest.NewServer(h), db: db, orgs: orgs}
 	t.Cleanup(s.srv.Close)
 	sys := privaq.Actor{Kind: privaq.ActorSystem}
 	if s.demo, err = orgs.CreateOrg(ctx, sys, "demo", "Démo", inventory.RegimePrivate, "fr"); err != nil {
