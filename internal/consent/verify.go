@@ -167,7 +167,8 @@ func verify(ctx context.Context, s Store, org privaq.OrgID) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	heads = slices.DeleteFunc(heads, func(h Head) bool { return h.Batch > tip.LastBatch })
+	all := heads
+	heads = slices.DeleteFunc(slices.Clone(heads), func(h Head) bool { return h.Batch > tip.LastBatch })
 	keys, err := s.LedgerPublicKeys(ctx, org)
 	if err != nil {
 		return rep, err
@@ -262,6 +263,32 @@ func verify(ctx context.Context, s Store, org privaq.OrgID) (Report, error) {
 			if byBatch[h.Batch] != nil {
 				return fail(h.FirstSeq, "", h.Batch, "batch %d is signed but its records are gone", h.Batch)
 			}
+		}
+	}
+	// Past the tip the check began with, only what was committed since
+	// may lie: a tip moved back would otherwise hide the end of the chain.
+	now, err := s.LedgerTip(ctx, org)
+	if err != nil {
+		return rep, err
+	}
+	for _, h := range all {
+		if h.Batch > now.LastBatch {
+			return fail(h.FirstSeq, "", h.Batch, "batch %d is signed but lies past the chain's tip (batch %d): the tip was moved back", h.Batch, now.LastBatch)
+		}
+	}
+	extra, err := s.LedgerRecords(ctx, org, now.LastSeq, 1)
+	if err != nil {
+		return rep, err
+	}
+	if len(extra) > 0 {
+		// A record committed since the tip was read comes with a tip
+		// that covers it, visible by now.
+		r := extra[0]
+		if now, err = s.LedgerTip(ctx, org); err != nil {
+			return rep, err
+		}
+		if now.LastSeq < r.Seq {
+			return fail(r.Seq, r.ID, r.Batch, "record %d lies past the chain's tip (record %d): the tip was moved back, or the record was added outside privaq", r.Seq, now.LastSeq)
 		}
 	}
 	return rep, nil
