@@ -70,7 +70,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	log := newLogger(cfg.LogFormat, stderr)
+	log, logs := newBufferedLogger(cfg.LogFormat, stderr)
+	defer logs.Close()
 
 	db, err := openStore(ctx, &cfg)
 	if err != nil {

@@ -207,7 +207,7 @@ func (l *ledger) tamper(t *testing.T, stmts ...string) {
 	}
 }
 
-// TestTamperingIsNamed alters the stored ledger directly in four ways;
+// TestTamperingIsNamed alters the stored ledger directly in several ways;
 // verification names the first bad record each time.
 func TestTamperingIsNamed(t *testing.T) {
 	cases := []struct {
@@ -228,6 +228,20 @@ func TestTamperingIsNamed(t *testing.T) {
 		{"the last record removed", func(o privaq.OrgID) []string {
 			return []string{fmt.Sprintf(`DELETE FROM consent_records WHERE org_id = %d AND seq = 6`, o)}
 		}, 6, "removed"},
+		{"the tip moved back", func(o privaq.OrgID) []string {
+			return []string{fmt.Sprintf(`UPDATE ledger_tips SET last_seq = 3, last_batch = 1,
+				last_hash = (SELECT hash FROM consent_records WHERE org_id = %d AND seq = 3) WHERE org_id = %d`, o, o)}
+		}, 4, "tip was moved back"},
+		{"the last batch removed and the tip moved back", func(o privaq.OrgID) []string {
+			return []string{fmt.Sprintf(`DELETE FROM consent_records WHERE org_id = %d AND seq > 3`, o),
+				fmt.Sprintf(`UPDATE ledger_tips SET last_seq = 3, last_batch = 1,
+				last_hash = (SELECT hash FROM consent_records WHERE org_id = %d AND seq = 3) WHERE org_id = %d`, o, o)}
+		}, 4, "tip was moved back"},
+		{"a record added past the tip", func(o privaq.OrgID) []string {
+			return []string{fmt.Sprintf(`INSERT INTO consent_records SELECT org_id, 7, id || '-copy', batch, subject_idx, subject_enc,
+				subject_category, purpose, decision, mode, channel, given_by, representative_enc, policy_version, evidence_enc,
+				expires_at, recorded_at, hash FROM consent_records WHERE org_id = %d AND seq = 6`, o)}
+		}, 7, "past the chain's tip"},
 		{"two records swapped", func(o privaq.OrgID) []string {
 			return []string{
 				fmt.Sprintf(`UPDATE consent_records SET seq = -2 WHERE org_id = %d AND seq = 2`, o),
@@ -236,22 +250,27 @@ func TestTamperingIsNamed(t *testing.T) {
 			}
 		}, 2, "altered"},
 	}
+	// Verify reads and hashes chunks of records in parallel: with chunks
+	// of two records, the tampered records fall at every place in a chunk.
 	for _, e := range storetest.Engines {
 		for _, tc := range cases {
-			t.Run(e.Name+"/"+tc.name, func(t *testing.T) {
-				l := open(t, e)
-				// Two batches of three, so batch heads are checked too.
-				l.record(t, granted("a", "newsletter"), granted("b", "newsletter"), granted("c", "newsletter"))
-				l.record(t, granted("d", "newsletter"), granted("e", "newsletter"), granted("f", "newsletter"))
-				if rep := l.verify(t); !rep.OK || rep.Records != 6 {
-					t.Fatalf("before: %+v", rep)
-				}
-				l.tamper(t, tc.sql(l.org)...)
-				rep := l.verify(t)
-				if rep.OK || rep.FirstBad == nil || rep.FirstBad.Seq != tc.wantSeq || !strings.Contains(rep.Summary(), tc.want) {
-					t.Fatalf("after: %+v / %s, want record %d named (%s)", rep, rep.Summary(), tc.wantSeq, tc.want)
-				}
-			})
+			for _, size := range []int{10000, 2} {
+				t.Run(fmt.Sprintf("%s/%s/chunks of %d", e.Name, tc.name, size), func(t *testing.T) {
+					consent.SetVerifyChunk(t, size)
+					l := open(t, e)
+					// Two batches of three, so batch heads are checked too.
+					l.record(t, granted("a", "newsletter"), granted("b", "newsletter"), granted("c", "newsletter"))
+					l.record(t, granted("d", "newsletter"), granted("e", "newsletter"), granted("f", "newsletter"))
+					if rep := l.verify(t); !rep.OK || rep.Records != 6 {
+						t.Fatalf("before: %+v", rep)
+					}
+					l.tamper(t, tc.sql(l.org)...)
+					rep := l.verify(t)
+					if rep.OK || rep.FirstBad == nil || rep.FirstBad.Seq != tc.wantSeq || !strings.Contains(rep.Summary(), tc.want) {
+						t.Fatalf("after: %+v / %s, want record %d named (%s)", rep, rep.Summary(), tc.wantSeq, tc.want)
+					}
+				})
+			}
 		}
 	}
 }
@@ -362,5 +381,50 @@ func TestSubjectsSealed(t *testing.T) {
 		if _, err := l.svc.History(ctx, l.actor, l.org, "marie.tremblay@example.org"); !privaq.IsCode(err, privaq.EForbidden) {
 			t.Errorf("an integration token read a history: %v", err)
 		}
+	})
+}
+
+// TestVerifyWhileWriting checks the chain while records keep arriving:
+// what is committed during a check lies past the tip it began with, and
+// must not be taken for tampering.
+func TestVerifyWhileWriting(t *testing.T) {
+	each(t, func(t *testing.T, l *ledger) {
+		consent.SetVerifyChunk(t, 7)
+		l.record(t, granted("first", "newsletter"))
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for w := range 4 {
+			wg.Go(func() {
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if _, err := l.svc.Record(ctx, l.actor, l.org, []consent.Input{granted(fmt.Sprintf("w%d-%d", w, i), "newsletter")}); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		// Check until the writers have gone well past a few chunks.
+		for start := time.Now(); time.Since(start) < 10*time.Second; {
+			rep, err := consent.Verify(ctx, l.db, l.org)
+			if err != nil || !rep.OK {
+				t.Errorf("verify during writes: %s, %v", rep.Summary(), err)
+				break
+			}
+			if rep.Records > 100 {
+				break
+			}
+		}
+		close(stop)
+		wg.Wait()
+		rep := l.verify(t)
+		if !rep.OK || rep.Records < 2 {
+			t.Fatalf("after the writes: %+v", rep)
+		}
+		t.Logf("%s", rep.Summary())
 	})
 }

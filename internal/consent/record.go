@@ -135,6 +135,23 @@ func DecodeInputs(body []byte) ([]Input, error) {
 
 // DecodePairs reads {"pairs": […]} strictly, naming pairs[i] in errors.
 func DecodePairs(body []byte) ([]Pair, error) {
+	// Most bodies are well formed: decoded at once, they take a tenth of
+	// the time of the pair-by-pair decoding below, which finds the pair
+	// and field to name in an error. A null or empty pair decodes as a
+	// zero Pair: the slow way says what is wrong with it.
+	var fast struct {
+		Pairs []Pair `json:"pairs"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&fast) == nil && !dec.More() && fast.Pairs != nil &&
+		!slices.ContainsFunc(fast.Pairs, func(p Pair) bool { return p == Pair{} }) {
+		return fast.Pairs, nil
+	}
+	return decodePairsSlowly(body)
+}
+
+func decodePairsSlowly(body []byte) ([]Pair, error) {
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(bytes.TrimSpace(body), &probe); err != nil || probe == nil {
 		return nil, &privaq.Error{Code: privaq.EInvalidJSON, Message: "the body must be a JSON object {\"pairs\": [{\"subject\", \"purpose\"}, …]}"}

@@ -98,7 +98,7 @@ type Store interface {
 
 	CreateToken(ctx context.Context, t *Token, hash []byte, e audit.Entry) error
 	TokenByHash(ctx context.Context, hash []byte) (Token, error)
-	TouchToken(ctx context.Context, id privaq.TokenID, at time.Time) error
+	TouchToken(ctx context.Context, id privaq.TokenID, hash []byte, at time.Time) error
 	ListTokens(ctx context.Context, org privaq.OrgID) ([]Token, error)
 	RevokeToken(ctx context.Context, org privaq.OrgID, id privaq.TokenID, at time.Time, e audit.Entry) error
 

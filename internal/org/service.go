@@ -197,7 +197,8 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw, ip string) (privaq
 	if !strings.HasPrefix(raw, "pq_") || len(raw) > 100 {
 		return privaq.Actor{}, unauth
 	}
-	t, err := s.Store.TokenByHash(ctx, HashSecret(raw))
+	hash := HashSecret(raw)
+	t, err := s.Store.TokenByHash(ctx, hash)
 	if privaq.IsCode(err, privaq.ENotFound) || (err == nil && t.RevokedAt != nil) {
 		return privaq.Actor{}, unauth
 	}
@@ -208,7 +209,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw, ip string) (privaq
 	// Record use at most once a minute: a token may serve many requests a
 	// second, and last-use is for humans deciding what to revoke.
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
-		if err := s.Store.TouchToken(ctx, t.ID, now); err != nil {
+		if err := s.Store.TouchToken(ctx, t.ID, hash, now); err != nil {
 			return privaq.Actor{}, err
 		}
 	}

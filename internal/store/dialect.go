@@ -31,14 +31,14 @@ const (
 // URL means SQLite in dataDir/privaq.db. SQLite gets a single writer
 // connection (SQLite allows one writer; queueing in Go beats busy-waiting in
 // the engine) and a pool of readers; PostgreSQL uses one pool for both.
-func openPools(dbURL, dataDir string) (w, r *sql.DB, d dialect, err error) {
+func openPools(dbURL, dataDir string) (w, r, ledger *sql.DB, d dialect, err error) {
 	switch {
 	case dbURL == "" || strings.HasPrefix(dbURL, "sqlite:") || strings.HasPrefix(dbURL, "file:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(dbURL, "sqlite:"), "file:")
 		path = strings.TrimPrefix(path, "//")
 		if path == "" {
 			if err := os.MkdirAll(dataDir, 0o700); err != nil {
-				return nil, nil, "", fmt.Errorf("create data directory: %w", err)
+				return nil, nil, nil, "", fmt.Errorf("create data directory: %w", err)
 			}
 			path = filepath.Join(dataDir, "privaq.db")
 		}
@@ -53,32 +53,39 @@ func openPools(dbURL, dataDir string) (w, r *sql.DB, d dialect, err error) {
 		pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
 		w, err = sql.Open("sqlite", "file:"+path+pragmas+"&_txlock=immediate")
 		if err != nil {
-			return nil, nil, "", err
+			return nil, nil, nil, "", err
 		}
 		w.SetMaxOpenConns(1)
 		r, err = sql.Open("sqlite", "file:"+path+pragmas)
 		if err != nil {
 			w.Close()
-			return nil, nil, "", err
+			return nil, nil, nil, "", err
 		}
 		// Idle connections are kept as many as may be open: under load,
 		// closing and reopening them cost more than the queries.
 		r.SetMaxOpenConns(8)
 		r.SetMaxIdleConns(8)
-		return w, r, engineSQLite, nil
+		return w, r, w, engineSQLite, nil
 	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
 		if _, err := url.Parse(dbURL); err != nil {
-			return nil, nil, "", fmt.Errorf("database URL: %w", err)
+			return nil, nil, nil, "", fmt.Errorf("database URL: %w", err)
 		}
 		w, err = sql.Open("pgx", dbURL)
 		if err != nil {
-			return nil, nil, "", err
+			return nil, nil, nil, "", err
 		}
 		w.SetMaxOpenConns(20)
 		w.SetMaxIdleConns(20)
-		return w, w, enginePostgres, nil
+		if ledger, err = sql.Open("pgx", dbURL); err != nil {
+			w.Close()
+			return nil, nil, nil, "", err
+		}
+		// One node has one ledger writer, which commits one group at a time.
+		ledger.SetMaxOpenConns(1)
+		ledger.SetMaxIdleConns(1)
+		return w, w, ledger, enginePostgres, nil
 	}
-	return nil, nil, "", fmt.Errorf("unsupported database URL %q: use postgres://… or leave it empty for SQLite", redactURL(dbURL))
+	return nil, nil, nil, "", fmt.Errorf("unsupported database URL %q: use postgres://… or leave it empty for SQLite", redactURL(dbURL))
 }
 
 // mapError turns driver errors into coded errors: a missing row is

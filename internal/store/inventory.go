@@ -86,6 +86,7 @@ func (db *DB) readInventory(ctx context.Context, q querier, org privaq.OrgID) (*
 // one organization apply their changes one after the other, never over a
 // stale copy.
 func (db *DB) UpdateInventory(ctx context.Context, org privaq.OrgID, e audit.Entry, fn func(*inventory.Document) error) (int64, error) {
+	defer db.changedOrg()
 	var rev int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `UPDATE orgs SET inventory_rev = inventory_rev + 1 WHERE id = $1 RETURNING inventory_rev`, org).Scan(&rev); err != nil {
@@ -162,8 +163,20 @@ func (db *DB) writeInventory(ctx context.Context, tx *sql.Tx, org privaq.OrgID, 
 // Revisions returns the organization's inventory revision and the number
 // of published policy versions: a cheap check that a cached copy of what
 // consents are validated against is still the one in force.
+// Changes through this node are seen at once, through others within
+// peerDelay (nodecache.go).
 func (db *DB) Revisions(ctx context.Context, org privaq.OrgID) (inventory, published int64, err error) {
-	err = db.r.QueryRowContext(ctx, `SELECT inventory_rev, (SELECT COUNT(*) FROM policy_versions WHERE org_id = $1 AND status <> 'draft')
-		FROM orgs WHERE id = $1`, org).Scan(&inventory, &published)
-	return inventory, published, db.dialect.mapError(err, "organization")
+	rev, err := db.revisions.lookup(org, func() (rev [2]int64, err error) {
+		err = db.pr.queryRow(ctx, `SELECT inventory_rev, (SELECT COUNT(*) FROM policy_versions WHERE org_id = $1 AND status <> 'draft')
+		FROM orgs WHERE id = $1`, org).Scan(&rev[0], &rev[1])
+		return rev, err
+	})
+	return rev[0], rev[1], db.dialect.mapError(err, "organization")
+}
+
+// changedOrg drops what this node cached of organizations after a write
+// that changes their profile, inventory or published versions.
+func (db *DB) changedOrg() {
+	db.orgs.clear()
+	db.revisions.clear()
 }

@@ -114,7 +114,10 @@ func (db *DB) lockTip(ctx context.Context, tx *sql.Tx, org privaq.OrgID) (consen
 
 // insertRows writes rows with one multi-row INSERT per chunk: a round trip
 // per chunk rather than per row matters on PostgreSQL.
-func insertRows(ctx context.Context, tx *sql.Tx, head string, cols, n int, suffix string, row func(i int) []any) error {
+func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, head string, cols, n int, suffix string, row func(i int) []any) error {
+	if db.dialect == engineSQLite {
+		return db.insertEach(ctx, tx, head, cols, n, suffix, row)
+	}
 	per := max(1, 900/cols)
 	for start := 0; start < n; start += per {
 		end := min(n, start+per)
@@ -144,6 +147,36 @@ func insertRows(ctx context.Context, tx *sql.Tx, head string, cols, n int, suffi
 	return nil
 }
 
+// insertEach is insertRows for SQLite, where a round trip costs nothing
+// but parsing a statement of many rows costs more than running it: a
+// single-row statement, prepared once, run for each row.
+func (db *DB) insertEach(ctx context.Context, tx *sql.Tx, head string, cols, n int, suffix string, row func(i int) []any) error {
+	var b strings.Builder
+	b.WriteString(head)
+	b.WriteByte('(')
+	for c := range cols {
+		if c > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("$" + strconv.Itoa(c+1))
+	}
+	b.WriteByte(')')
+	b.WriteString(suffix)
+	// Prepared on the transaction: the writer pool's one connection is
+	// the transaction's, so the pool could not prepare it meanwhile.
+	st, err := tx.PrepareContext(ctx, b.String())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for i := range n {
+		if _, err := st.ExecContext(ctx, row(i)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // AppendLedger writes one batch per organization in one transaction.
 func (db *DB) AppendLedger(ctx context.Context, orgs []privaq.OrgID,
 	build func(org privaq.OrgID, tip consent.Tip, key consent.SigningKey) (*consent.Batch, error)) error {
@@ -153,7 +186,7 @@ func (db *DB) AppendLedger(ctx context.Context, orgs []privaq.OrgID,
 	slices.Sort(orgs)
 	keysUsed := map[privaq.OrgID]consent.SigningKey{}
 	var notices []string
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.txOn(ctx, db.ledger, func(tx *sql.Tx) error {
 		now := db.now()
 		for _, org := range orgs {
 			tip, err := db.lockTip(ctx, tx, org)
@@ -205,7 +238,7 @@ func (db *DB) writeBatch(ctx context.Context, tx *sql.Tx, org privaq.OrgID, b *c
 	for i := range rs {
 		idx[i] = k.index.Index(rs[i].Subject)
 	}
-	err = insertRows(ctx, tx, `INSERT INTO consent_records (org_id, seq, id, batch, subject_idx, subject_enc, subject_category, purpose,
+	err = db.insertRows(ctx, tx, `INSERT INTO consent_records (org_id, seq, id, batch, subject_idx, subject_enc, subject_category, purpose,
 		decision, mode, channel, given_by, representative_enc, policy_version, evidence_enc, expires_at, recorded_at, hash) VALUES `, 18, len(rs), "",
 		func(i int) []any {
 			r := &rs[i]
@@ -242,7 +275,7 @@ func (db *DB) writeBatch(ctx context.Context, tx *sql.Tx, org privaq.OrgID, b *c
 		last[key] = len(order)
 		order = append(order, i)
 	}
-	err = insertRows(ctx, tx, `INSERT INTO consent_state (org_id, subject_idx, purpose, seq, id, decision, policy_version, expires_at, recorded_at) VALUES `,
+	err = db.insertRows(ctx, tx, `INSERT INTO consent_state (org_id, subject_idx, purpose, seq, id, decision, policy_version, expires_at, recorded_at) VALUES `,
 		9, len(order), ` ON CONFLICT (org_id, subject_idx, purpose) DO UPDATE SET seq = excluded.seq, id = excluded.id, decision = excluded.decision,
 		policy_version = excluded.policy_version, expires_at = excluded.expires_at, recorded_at = excluded.recorded_at
 		WHERE excluded.seq > consent_state.seq`,

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"privaq"
 	"privaq/internal/consent"
@@ -39,7 +41,7 @@ func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []conse
 			return states, ok, nil
 		}
 		gen := db.states.generation(org)
-		row := db.r.QueryRowContext(ctx, `SELECT `+stateColumns+` FROM consent_state WHERE org_id = $1 AND subject_idx = $2 AND purpose = $3`,
+		row := db.pr.queryRow(ctx, `SELECT `+stateColumns+` FROM consent_state WHERE org_id = $1 AND subject_idx = $2 AND purpose = $3`,
 			org, idx, pairs[0].Purpose)
 		_, _, s, err := scanState(row)
 		switch {
@@ -52,13 +54,14 @@ func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []conse
 		db.states.put(org, key, cachedState{state: states[0], ok: ok[0]}, gen)
 		return states, ok, nil
 	}
-	// Many pairs: the distinct subjects, queried in chunks; the answers
-	// go back to every pair that asked.
-	want := map[string][]int{}
-	seen := map[string]bool{}
+	// Many pairs: the distinct subjects, queried in chunks by a few
+	// connections at once; the answers go back to every pair that asked.
+	index := k.index.Indexer()
+	want := make(map[string][]int, len(pairs))
+	seen := make(map[string]bool, len(pairs))
 	var subjects [][]byte
 	for i, p := range pairs {
-		idx := k.index.Index(p.Subject)
+		idx := index(p.Subject)
 		if !seen[string(idx)] {
 			seen[string(idx)] = true
 			subjects = append(subjects, idx)
@@ -66,13 +69,53 @@ func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []conse
 		key := stateKey(idx, p.Purpose)
 		want[key] = append(want[key], i)
 	}
-	const chunk = 500
+	chunk := 500 // SQLite binds each subject as a parameter of an IN list
+	if db.dialect == enginePostgres {
+		chunk = 5000 // PostgreSQL takes them as one array parameter
+	}
+	var parts [][][]byte
 	for start := 0; start < len(subjects); start += chunk {
-		part := subjects[start:min(len(subjects), start+chunk)]
+		parts = append(parts, subjects[start:min(len(subjects), start+chunk)])
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make([]error, len(parts))
+	next := make(chan int)
+	for range min(len(parts), max(2, runtime.GOMAXPROCS(0))) {
+		wg.Go(func() {
+			for n := range next {
+				errs[n] = db.statesOf(ctx, org, parts[n], func(idx []byte, purpose string, s consent.State) {
+					mu.Lock()
+					defer mu.Unlock()
+					for _, i := range want[stateKey(idx, purpose)] {
+						states[i], ok[i] = s, true
+					}
+				})
+			}
+		})
+	}
+	for n := range parts {
+		next <- n
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
+	}
+	return states, ok, nil
+}
+
+// statesOf reads the index entries of some subjects, every purpose.
+func (db *DB) statesOf(ctx context.Context, org privaq.OrgID, subjects [][]byte, found func(idx []byte, purpose string, s consent.State)) error {
+	var rows *sql.Rows
+	var err error
+	if db.dialect == enginePostgres {
+		rows, err = db.r.QueryContext(ctx, `SELECT `+stateColumns+` FROM consent_state WHERE org_id = $1 AND subject_idx = ANY($2)`, org, subjects)
+	} else {
 		var b strings.Builder
 		b.WriteString(`SELECT ` + stateColumns + ` FROM consent_state WHERE org_id = $1 AND subject_idx IN (`)
 		args := []any{org}
-		for i, s := range part {
+		for i, s := range subjects {
 			if i > 0 {
 				b.WriteByte(',')
 			}
@@ -80,26 +123,20 @@ func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []conse
 			b.WriteString("$" + strconv.Itoa(len(args)))
 		}
 		b.WriteByte(')')
-		rows, err := db.r.QueryContext(ctx, b.String(), args...)
-		if err != nil {
-			return nil, nil, db.dialect.mapError(err, "consent state")
-		}
-		for rows.Next() {
-			idx, purpose, s, err := scanState(rows)
-			if err != nil {
-				rows.Close()
-				return nil, nil, err
-			}
-			for _, i := range want[stateKey(idx, purpose)] {
-				states[i], ok[i] = s, true
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, nil, err
-		}
+		rows, err = db.r.QueryContext(ctx, b.String(), args...)
 	}
-	return states, ok, nil
+	if err != nil {
+		return db.dialect.mapError(err, "consent state")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		idx, purpose, s, err := scanState(rows)
+		if err != nil {
+			return err
+		}
+		found(idx, purpose, s)
+	}
+	return db.dialect.mapError(rows.Err(), "consent state")
 }
 
 func stateKey(idx []byte, purpose string) string { return string(idx) + "\x00" + purpose }

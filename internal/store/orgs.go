@@ -61,8 +61,12 @@ func scanOrg(row interface{ Scan(...any) error }) (org.Org, error) {
 }
 
 // OrgBySlug finds an organization by its slug.
+// It is cached for peerDelay (nodecache.go); saving the inventory through
+// this node, which may rename the organization, drops the cached copies.
 func (db *DB) OrgBySlug(ctx context.Context, slug string) (org.Org, error) {
-	o, err := scanOrg(db.r.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM orgs WHERE slug = $1`, slug))
+	o, err := db.orgs.lookup(slug, func() (org.Org, error) {
+		return scanOrg(db.pr.queryRow(ctx, `SELECT `+orgColumns+` FROM orgs WHERE slug = $1`, slug))
+	})
 	return o, db.dialect.mapError(err, "organization")
 }
 

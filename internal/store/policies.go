@@ -216,6 +216,7 @@ func (db *DB) CreatePolicyDraft(ctx context.Context, org privaq.OrgID, e audit.E
 func (db *DB) PublishPolicy(ctx context.Context, org privaq.OrgID, n int, e audit.Entry,
 	fn func(v *policy.Version, versions []policy.Version) error,
 	notices func(v *policy.Version, subs []policy.Subscriber) []mail.Message) (policy.Version, error) {
+	defer db.changedOrg()
 	var out policy.Version
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		if err := lockOrg(ctx, tx, org); err != nil {

@@ -14,7 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"privaq"
 	"privaq/internal/keys"
+	"privaq/internal/org"
 )
 
 //go:embed migrations
@@ -26,6 +28,16 @@ type DB struct {
 	dialect dialect
 	keys    *keyring
 	states  *stateCache // decisions, see statecache.go
+	// The lookups every API request makes, see nodecache.go, and their
+	// statements, prepared once (prepared.go).
+	tokens    *nodeCache[string, org.Token]
+	orgs      *nodeCache[string, org.Org]
+	revisions *nodeCache[privaq.OrgID, [2]int64]
+	pr        *prepared // on the read pool
+	// ledger is the ledger writer's pool: on PostgreSQL its own
+	// connection, so that a group commit never waits for one behind the
+	// reads of the requests it will answer.
+	ledger *sql.DB
 }
 
 // querier is what both *sql.DB and *sql.Tx offer.
@@ -38,11 +50,13 @@ type querier interface {
 // Open connects to the database (SQLite in dataDir when dbURL is empty) and
 // applies pending migrations.
 func Open(ctx context.Context, dbURL, dataDir string, master keys.Key) (*DB, error) {
-	w, r, d, err := openPools(dbURL, dataDir)
+	w, r, ledger, d, err := openPools(dbURL, dataDir)
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{w: w, r: r, dialect: d, keys: newKeyring(master), states: newStateCache(d == engineSQLite)}
+	db := &DB{w: w, r: r, ledger: ledger, dialect: d, keys: newKeyring(master), states: newStateCache(d == engineSQLite),
+		tokens: newNodeCache[string, org.Token](time.Now), orgs: newNodeCache[string, org.Org](time.Now),
+		revisions: newNodeCache[privaq.OrgID, [2]int64](time.Now), pr: newPrepared(r)}
 	if err := db.w.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s: %w", d, err)
@@ -87,10 +101,13 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 
 // Close releases the connections.
 func (db *DB) Close() error {
+	db.pr.close()
 	err := db.w.Close()
-	if db.r != db.w {
-		if rerr := db.r.Close(); err == nil {
-			err = rerr
+	for _, p := range []*sql.DB{db.r, db.ledger} {
+		if p != db.w {
+			if perr := p.Close(); err == nil {
+				err = perr
+			}
 		}
 	}
 	return err
@@ -186,8 +203,12 @@ func (db *DB) Ready(ctx context.Context) error {
 // began is finished and committed (or rolled back by its own error), never
 // cut in the middle by a client that hangs up.
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return db.txOn(ctx, db.w, fn)
+}
+
+func (db *DB) txOn(ctx context.Context, pool *sql.DB, fn func(*sql.Tx) error) error {
 	ctx = context.WithoutCancel(ctx)
-	tx, err := db.w.BeginTx(ctx, nil)
+	tx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

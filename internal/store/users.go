@@ -228,15 +228,22 @@ func scanToken(row interface{ Scan(...any) error }) (org.Token, error) {
 }
 
 // TokenByHash finds a token by the hash of its secret.
+// Known tokens are cached (nodecache.go): a revocation through this node
+// takes effect at once, through another within peerDelay.
 func (db *DB) TokenByHash(ctx context.Context, hash []byte) (org.Token, error) {
-	t, err := scanToken(db.r.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = $1`, hash))
+	t, err := db.tokens.lookup(string(hash), func() (org.Token, error) {
+		return scanToken(db.pr.queryRow(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = $1`, hash))
+	})
 	return t, db.dialect.mapError(err, "token")
 }
 
 // TouchToken records a token's last use.
-func (db *DB) TouchToken(ctx context.Context, id privaq.TokenID, at time.Time) error {
-	_, err := db.w.ExecContext(ctx, `UPDATE tokens SET last_used_at = $1 WHERE id = $2`, micros(at), id)
-	return db.dialect.mapError(err, "token")
+func (db *DB) TouchToken(ctx context.Context, id privaq.TokenID, hash []byte, at time.Time) error {
+	if _, err := db.w.ExecContext(ctx, `UPDATE tokens SET last_used_at = $1 WHERE id = $2`, micros(at), id); err != nil {
+		return db.dialect.mapError(err, "token")
+	}
+	db.tokens.update(string(hash), func(t *org.Token) { t.LastUsedAt = &at })
+	return nil
 }
 
 // ListTokens lists an organization's tokens, newest first.
@@ -259,6 +266,7 @@ func (db *DB) ListTokens(ctx context.Context, o privaq.OrgID) ([]org.Token, erro
 
 // RevokeToken revokes one of the organization's tokens.
 func (db *DB) RevokeToken(ctx context.Context, o privaq.OrgID, id privaq.TokenID, at time.Time, e audit.Entry) error {
+	defer db.tokens.clear()
 	return db.dialect.mapError(db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL`, micros(at), id, o)
 		if err != nil {

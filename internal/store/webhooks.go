@@ -220,7 +220,7 @@ func (db *DB) enqueueWebhooks(ctx context.Context, tx *sql.Tx, org privaq.OrgID,
 		ids[q.rec] = id.String()
 		sealed[q.rec] = dek.Seal(body, webhookPayloadAD(org))
 	}
-	return insertRows(ctx, tx, `INSERT INTO webhook_deliveries (org_id, endpoint_id, event_id, event_type, record_id, seq, payload_enc,
+	return db.insertRows(ctx, tx, `INSERT INTO webhook_deliveries (org_id, endpoint_id, event_id, event_type, record_id, seq, payload_enc,
 		status, next_at, created_at) VALUES `, 10, len(queue), "", func(i int) []any {
 		q := queue[i]
 		r := &recs[q.rec]
