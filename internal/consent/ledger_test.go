@@ -428,3 +428,46 @@ func TestVerifyWhileWriting(t *testing.T) {
 		t.Logf("%s", rep.Summary())
 	})
 }
+
+// TestBulkDecisionsAcrossChunks asks more pairs than one query reads
+// (500 on SQLite): every answer comes back in its place, for subjects
+// asked in several chunks, repeated, or never recorded.
+func TestBulkDecisionsAcrossChunks(t *testing.T) {
+	each(t, func(t *testing.T, l *ledger) {
+		var in []consent.Input
+		for i := range 300 {
+			r := granted(fmt.Sprintf("s%d", i), "newsletter")
+			if i%3 == 0 {
+				r.Decision = consent.Refused
+			}
+			in = append(in, r)
+		}
+		l.record(t, in...)
+		var pairs []consent.Pair
+		want := map[int]string{}
+		for i := range 1700 {
+			s := i % 400 // 300 recorded, 100 never seen; each asked 4 or 5 times
+			pairs = append(pairs, consent.Pair{Subject: fmt.Sprintf("s%d", s), Purpose: "newsletter"})
+			switch {
+			case s >= 300:
+				want[i] = consent.StateNone
+			case s%3 == 0:
+				want[i] = consent.StateRefused
+			default:
+				want[i] = consent.StateGranted
+			}
+		}
+		got, err := l.svc.DecideBulk(ctx, l.actor, l.org, pairs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(pairs) {
+			t.Fatalf("%d answers for %d pairs", len(got), len(pairs))
+		}
+		for i, a := range got {
+			if a.State != want[i] {
+				t.Fatalf("pair %d (%s): got %s, want %s", i, pairs[i].Subject, a.State, want[i])
+			}
+		}
+	})
+}

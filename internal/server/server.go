@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -99,6 +100,7 @@ var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
 // and records metrics labelled by route pattern (never the raw path, which
 // would carry keys and slugs and explode the label set).
 func observe(log *slog.Logger, set *metrics.Set, next http.Handler) http.Handler {
+	m := &routeMetrics{set: set}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
@@ -132,11 +134,37 @@ func observe(log *slog.Logger, set *metrics.Set, next http.Handler) http.Handler
 				route = "unmatched"
 			}
 			d := time.Since(start)
-			set.GetOrCreatePrometheusHistogram(fmt.Sprintf(`privaq_http_request_duration_seconds{route=%q}`, route)).Update(d.Seconds())
-			set.GetOrCreateCounter(fmt.Sprintf(`privaq_http_requests_total{route=%q,code="%d"}`, route, sw.status)).Inc()
+			m.observe(route, sw.status, d)
 			log.InfoContext(r.Context(), "http_request", "request_id", id, "method", r.Method, "route", route,
 				"status", sw.status, "bytes", sw.bytes, "duration_ms", d.Milliseconds())
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// routeMetrics keeps each route's histogram and counters once made: naming
+// them for every request cost more than serving a small one.
+type routeMetrics struct {
+	set      *metrics.Set
+	duration sync.Map // route → *metrics.PrometheusHistogram
+	requests sync.Map // routeStatus → *metrics.Counter
+}
+
+type routeStatus struct {
+	route  string
+	status int
+}
+
+func (m *routeMetrics) observe(route string, status int, d time.Duration) {
+	h, ok := m.duration.Load(route)
+	if !ok {
+		h, _ = m.duration.LoadOrStore(route, m.set.GetOrCreatePrometheusHistogram(fmt.Sprintf(`privaq_http_request_duration_seconds{route=%q}`, route)))
+	}
+	h.(*metrics.PrometheusHistogram).Update(d.Seconds())
+	k := routeStatus{route, status}
+	c, ok := m.requests.Load(k)
+	if !ok {
+		c, _ = m.requests.LoadOrStore(k, m.set.GetOrCreateCounter(fmt.Sprintf(`privaq_http_requests_total{route=%q,code="%d"}`, route, status)))
+	}
+	c.(*metrics.Counter).Inc()
 }

@@ -51,7 +51,8 @@ func openPools(dbURL, dataDir string) (w, r, ledger *sql.DB, d dialect, err erro
 		// a lock that may have to wait. synchronous(FULL) makes every
 		// acknowledged commit durable, even across a power loss.
 		pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
-		w, err = sql.Open("sqlite", "file:"+path+pragmas+"&_txlock=immediate")
+		// The writer never checkpoints the log itself: see checkpoints.
+		w, err = sql.Open("sqlite", "file:"+path+pragmas+"&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 		if err != nil {
 			return nil, nil, nil, "", err
 		}

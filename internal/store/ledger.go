@@ -158,7 +158,9 @@ func (db *DB) insertEach(ctx context.Context, tx *sql.Tx, head string, cols, n i
 		if c > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("$" + strconv.Itoa(c+1))
+		// Positional rather than numbered: the driver then binds by
+		// index without asking SQLite each parameter's name.
+		b.WriteByte('?')
 	}
 	b.WriteByte(')')
 	b.WriteString(suffix)

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -54,39 +53,35 @@ func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []conse
 		db.states.put(org, key, cachedState{state: states[0], ok: ok[0]}, gen)
 		return states, ok, nil
 	}
-	// Many pairs: the distinct subjects, queried in chunks by a few
-	// connections at once; the answers go back to every pair that asked.
-	index := k.index.Indexer()
-	want := make(map[string][]int, len(pairs))
-	seen := make(map[string]bool, len(pairs))
-	var subjects [][]byte
-	for i, p := range pairs {
-		idx := index(p.Subject)
-		if !seen[string(idx)] {
-			seen[string(idx)] = true
-			subjects = append(subjects, idx)
-		}
-		key := stateKey(idx, p.Purpose)
-		want[key] = append(want[key], i)
-	}
-	chunk := 500 // SQLite binds each subject as a parameter of an IN list
+	// Many pairs: in chunks of consecutive pairs, each answered on its
+	// own by one of a few goroutines, which writes only its own pairs'
+	// answers (a subject asked in two chunks is read twice).
+	chunk := sqliteChunk // SQLite binds each subject as a parameter of an IN list
 	if db.dialect == enginePostgres {
 		chunk = 5000 // PostgreSQL takes them as one array parameter
 	}
-	var parts [][][]byte
-	for start := 0; start < len(subjects); start += chunk {
-		parts = append(parts, subjects[start:min(len(subjects), start+chunk)])
-	}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	errs := make([]error, len(parts))
+	n := (len(pairs) + chunk - 1) / chunk
+	errs := make([]error, n)
 	next := make(chan int)
-	for range min(len(parts), max(2, runtime.GOMAXPROCS(0))) {
+	var wg sync.WaitGroup
+	for range min(n, max(2, runtime.GOMAXPROCS(0))) {
 		wg.Go(func() {
-			for n := range next {
-				errs[n] = db.statesOf(ctx, org, parts[n], func(idx []byte, purpose string, s consent.State) {
-					mu.Lock()
-					defer mu.Unlock()
+			index := k.index.Indexer()
+			for c := range next {
+				part := pairs[c*chunk : min(len(pairs), (c+1)*chunk)]
+				want := make(map[string][]int, len(part))
+				var subjects [][]byte
+				for j, p := range part {
+					idx := index(p.Subject)
+					key := stateKey(idx, p.Purpose)
+					// A subject asked for two purposes is listed twice:
+					// harmless in IN and ANY.
+					if _, asked := want[key]; !asked {
+						subjects = append(subjects, idx)
+					}
+					want[key] = append(want[key], c*chunk+j)
+				}
+				errs[c] = db.statesOf(ctx, org, subjects, func(idx []byte, purpose string, s consent.State) {
 					for _, i := range want[stateKey(idx, purpose)] {
 						states[i], ok[i] = s, true
 					}
@@ -94,8 +89,8 @@ func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []conse
 			}
 		})
 	}
-	for n := range parts {
-		next <- n
+	for c := range n {
+		next <- c
 	}
 	close(next)
 	wg.Wait()
@@ -105,6 +100,14 @@ func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []conse
 	return states, ok, nil
 }
 
+// sqliteChunk is how many subjects one SQLite query asks for.
+const sqliteChunk = 500
+
+// sqliteStatesQuery asks for sqliteChunk subjects, with positional
+// parameters: the driver then binds them without asking SQLite their names.
+var sqliteStatesQuery = `SELECT ` + stateColumns + ` FROM consent_state WHERE org_id = ? AND subject_idx IN (?` +
+	strings.Repeat(",?", sqliteChunk-1) + `)`
+
 // statesOf reads the index entries of some subjects, every purpose.
 func (db *DB) statesOf(ctx context.Context, org privaq.OrgID, subjects [][]byte, found func(idx []byte, purpose string, s consent.State)) error {
 	var rows *sql.Rows
@@ -112,18 +115,17 @@ func (db *DB) statesOf(ctx context.Context, org privaq.OrgID, subjects [][]byte,
 	if db.dialect == enginePostgres {
 		rows, err = db.r.QueryContext(ctx, `SELECT `+stateColumns+` FROM consent_state WHERE org_id = $1 AND subject_idx = ANY($2)`, org, subjects)
 	} else {
-		var b strings.Builder
-		b.WriteString(`SELECT ` + stateColumns + ` FROM consent_state WHERE org_id = $1 AND subject_idx IN (`)
-		args := []any{org}
-		for i, s := range subjects {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			args = append(args, s)
-			b.WriteString("$" + strconv.Itoa(len(args)))
+		// One statement text for every chunk, prepared once per
+		// connection; a short chunk repeats its last subject.
+		args := make([]any, 1, 1+sqliteChunk)
+		args[0] = org
+		for i := range sqliteChunk {
+			args = append(args, subjects[min(i, len(subjects)-1)])
 		}
-		b.WriteByte(')')
-		rows, err = db.r.QueryContext(ctx, b.String(), args...)
+		var st *sql.Stmt
+		if st, err = db.pr.stmt(ctx, sqliteStatesQuery); err == nil {
+			rows, err = st.QueryContext(ctx, args...)
+		}
 	}
 	if err != nil {
 		return db.dialect.mapError(err, "consent state")

@@ -38,6 +38,8 @@ type DB struct {
 	// connection, so that a group commit never waits for one behind the
 	// reads of the requests it will answer.
 	ledger *sql.DB
+	// stopCheckpoints ends SQLite's log checkpoints (checkpoint.go).
+	stopCheckpoints func()
 }
 
 // querier is what both *sql.DB and *sql.Tx offer.
@@ -68,6 +70,9 @@ func Open(ctx context.Context, dbURL, dataDir string, master keys.Key) (*DB, err
 	if err := db.checkMasterKey(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if d == engineSQLite {
+		db.stopCheckpoints = db.checkpoints()
 	}
 	return db, nil
 }
@@ -101,6 +106,9 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 
 // Close releases the connections.
 func (db *DB) Close() error {
+	if db.stopCheckpoints != nil {
+		db.stopCheckpoints()
+	}
 	db.pr.close()
 	err := db.w.Close()
 	for _, p := range []*sql.DB{db.r, db.ledger} {
