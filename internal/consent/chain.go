@@ -36,10 +36,10 @@ func Canonical(org int64, r *Record) []byte {
 	var b bytes.Buffer
 	b.Grow(256 + len(r.Evidence))
 	str := func(key, v string, comma bool) {
-		b.WriteString(strconv.Quote(key))
-		b.WriteByte(':')
-		q, _ := json.Marshal(v)
-		b.Write(q)
+		b.WriteByte('"')
+		b.WriteString(key) // keys are constants that need no escaping
+		b.WriteString(`":`)
+		writeJSONString(&b, v)
 		if comma {
 			b.WriteByte(',')
 		}
@@ -76,6 +76,23 @@ func Canonical(org int64, r *Record) []byte {
 	str("recorded_at", stamp(r.RecordedAt), false)
 	b.WriteByte('}')
 	return b.Bytes()
+}
+
+// writeJSONString writes v as encoding/json writes a string, which is what
+// every stored hash was computed with: plain ASCII as is, anything else
+// through encoding/json itself (it escapes <, > and &, and control and
+// some Unicode characters, its own way).
+func writeJSONString(b *bytes.Buffer, v string) {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(v)
+			b.Write(q)
+			return
+		}
+	}
+	b.WriteByte('"')
+	b.WriteString(v)
+	b.WriteByte('"')
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }

@@ -1,6 +1,7 @@
 package consent
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
 	"testing"
@@ -63,6 +64,22 @@ func FuzzVerifyReceipt(f *testing.F) {
 		if VerifyReceipt(&r, pub) == nil && (r.Canonical != orig.Canonical || r.Head.SignedBytes() == nil ||
 			string(r.Head.SignedBytes()) != string(orig.Head.SignedBytes())) {
 			t.Fatalf("accepted a different receipt: %+v", r)
+		}
+	})
+}
+
+// FuzzCanonicalString checks that the canonical form writes strings byte
+// for byte as encoding/json does: every hash already stored depends on it.
+func FuzzCanonicalString(f *testing.F) {
+	for _, s := range []string{"", "plain", "café", `a"b\c`, "<script>&", "tab\there", "\x00\x7f", "\u2028", "\xff\xfe", "émile@exemple.qc.ca"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		var got bytes.Buffer
+		writeJSONString(&got, s)
+		if !bytes.Equal(got.Bytes(), want) {
+			t.Fatalf("%q: got %s, want %s", s, got.Bytes(), want)
 		}
 	})
 }

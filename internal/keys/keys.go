@@ -98,26 +98,38 @@ func (k Key) Derive(label string) Key {
 // Seal encrypts plaintext with AES-256-GCM. The additional data binds the
 // ciphertext to its place (table, column, row owner) so that a ciphertext
 // copied to another row fails to open.
-func (k Key) Seal(plaintext, ad []byte) []byte {
-	gcm := k.gcm()
-	nonce := make([]byte, gcm.NonceSize(), gcm.NonceSize()+len(plaintext)+gcm.Overhead())
+func (k Key) Seal(plaintext, ad []byte) []byte { return k.Cipher().Seal(plaintext, ad) }
+
+// Open decrypts what Seal produced with the same additional data.
+func (k Key) Open(ciphertext, ad []byte) ([]byte, error) { return k.Cipher().Open(ciphertext, ad) }
+
+// Cipher is a key ready to seal and open: preparing AES-GCM costs more
+// than sealing a short value, so code that seals or opens many values
+// with one key keeps its Cipher. It is safe for concurrent use.
+type Cipher struct{ gcm cipher.AEAD }
+
+// Cipher prepares k for Seal and Open.
+func (k Key) Cipher() Cipher { return Cipher{k.gcm()} }
+
+// Seal is Key.Seal.
+func (c Cipher) Seal(plaintext, ad []byte) []byte {
+	nonce := make([]byte, c.gcm.NonceSize(), c.gcm.NonceSize()+len(plaintext)+c.gcm.Overhead())
 	if _, err := io.ReadFull(rand.Reader, nonce); err != nil {
 		panic("crypto/rand failed: " + err.Error())
 	}
-	return gcm.Seal(nonce, nonce, plaintext, ad)
+	return c.gcm.Seal(nonce, nonce, plaintext, ad)
 }
 
 // ErrDecrypt means a ciphertext was altered, moved or sealed under another key.
 var ErrDecrypt = errors.New("keys: ciphertext cannot be decrypted")
 
-// Open decrypts what Seal produced with the same additional data.
-func (k Key) Open(ciphertext, ad []byte) ([]byte, error) {
-	gcm := k.gcm()
-	if len(ciphertext) < gcm.NonceSize()+gcm.Overhead() {
+// Open is Key.Open.
+func (c Cipher) Open(ciphertext, ad []byte) ([]byte, error) {
+	n := c.gcm.NonceSize()
+	if len(ciphertext) < n+c.gcm.Overhead() {
 		return nil, ErrDecrypt
 	}
-	n := gcm.NonceSize()
-	out, err := gcm.Open(nil, ciphertext[:n], ciphertext[n:], ad)
+	out, err := c.gcm.Open(nil, ciphertext[:n], ciphertext[n:], ad)
 	if err != nil {
 		return nil, ErrDecrypt
 	}

@@ -19,10 +19,10 @@ type keyring struct {
 	limitIndex keys.Key // blind index of login-throttling keys
 	mu         sync.RWMutex
 	orgs       map[privaq.OrgID]keys.Key
-	// subjectIndex and signing cache what the consent ledger derives or
-	// opens for each organization.
-	subjectIndex map[privaq.OrgID]keys.Key
-	signing      map[privaq.OrgID]consent.SigningKey
+	// ledger and signing cache what the consent ledger derives or opens
+	// for each organization.
+	ledger  map[privaq.OrgID]orgKeys
+	signing map[privaq.OrgID]consent.SigningKey
 }
 
 func newKeyring(master keys.Key) *keyring {
@@ -33,8 +33,8 @@ func newKeyring(master keys.Key) *keyring {
 		limitIndex: master.Derive("login-limit-index"),
 		orgs:       map[privaq.OrgID]keys.Key{},
 
-		subjectIndex: map[privaq.OrgID]keys.Key{},
-		signing:      map[privaq.OrgID]consent.SigningKey{},
+		ledger:  map[privaq.OrgID]orgKeys{},
+		signing: map[privaq.OrgID]consent.SigningKey{},
 	}
 }
 

@@ -30,26 +30,29 @@ func ledgerKeyAD(org privaq.OrgID, id int) []byte {
 	return fmt.Appendf(nil, "ledger-key:%d:%d", org, id)
 }
 
-// orgKeys are what the ledger needs of an organization's keys.
+// orgKeys are what the ledger needs of an organization's keys: its data
+// key prepared for sealing, and the key of the subjects' blind index.
 type orgKeys struct {
-	dek, index keys.Key
+	dek   keys.Cipher
+	index keys.Key
 }
 
 func (db *DB) ledgerKeys(ctx context.Context, q querier, org privaq.OrgID) (orgKeys, error) {
+	db.keys.mu.RLock()
+	k, ok := db.keys.ledger[org]
+	db.keys.mu.RUnlock()
+	if ok {
+		return k, nil
+	}
 	dek, err := db.orgKey(ctx, q, org)
 	if err != nil {
 		return orgKeys{}, err
 	}
-	db.keys.mu.RLock()
-	idx, ok := db.keys.subjectIndex[org]
-	db.keys.mu.RUnlock()
-	if !ok {
-		idx = dek.Derive("consent-subject-index")
-		db.keys.mu.Lock()
-		db.keys.subjectIndex[org] = idx
-		db.keys.mu.Unlock()
-	}
-	return orgKeys{dek: dek, index: idx}, nil
+	k = orgKeys{dek: dek.Cipher(), index: dek.Derive("consent-subject-index")}
+	db.keys.mu.Lock()
+	db.keys.ledger[org] = k
+	db.keys.mu.Unlock()
+	return k, nil
 }
 
 // signingKey returns the organization's ledger key, creating it on first
