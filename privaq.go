@@ -158,16 +158,23 @@ const (
 	PermConsentWrite   Permission = "consent.write" // record consents
 	PermConsentRead    Permission = "consent.read"  // decisions and ledger checks: consent state only
 	PermPersonalRead   Permission = "personal.read" // people's records (consent history, exports); audited
+	PermBannerWrite    Permission = "banner.write"  // the cookie banner's settings
+	// Confidentiality incidents (SPEC §10): staff declare them and read the
+	// register; the officer, who answers for them (P 3.1), manages them.
+	PermIncidentRead    Permission = "incident.read"    // the register, its exports and notices; audited
+	PermIncidentDeclare Permission = "incident.declare" // declare a new incident
+	PermIncidentManage  Permission = "incident.manage"  // assess, correct, notify, delete
 )
 
 var grants = map[Role][]Permission{
 	RoleOfficer: {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermManageAccess,
-		PermConsentWrite, PermConsentRead, PermPersonalRead},
-	RoleStaff:   {PermInventoryRead, PermInventoryWrite, PermConsentWrite, PermConsentRead, PermPersonalRead},
-	RoleAuditor: {PermInventoryRead, PermAuditRead, PermConsentRead, PermPersonalRead},
+		PermConsentWrite, PermConsentRead, PermPersonalRead, PermBannerWrite, PermIncidentRead, PermIncidentDeclare, PermIncidentManage},
+	RoleStaff: {PermInventoryRead, PermInventoryWrite, PermConsentWrite, PermConsentRead, PermPersonalRead, PermBannerWrite,
+		PermIncidentRead, PermIncidentDeclare},
+	RoleAuditor: {PermInventoryRead, PermAuditRead, PermConsentRead, PermPersonalRead, PermIncidentRead},
 	// SPEC §3: an integration records consents and asks for decisions,
 	// and reads no personal information beyond consent state.
-	RoleIntegration: {PermInventoryRead, PermConsentWrite, PermConsentRead},
+	RoleIntegration: {PermInventoryRead, PermConsentWrite, PermConsentRead, PermBannerWrite},
 }
 
 // Can reports whether role r holds permission p.

@@ -318,17 +318,7 @@ func (b *builder) baseSchemas() {
 					"section": str("enum", inventory.PolicySections),
 					"text":    ref("Text"),
 				})},
-			"banner": object(nil, obj{
-				"position":         str("enum", []string{inventory.BannerBottom, inventory.BannerCenter}),
-				"background":       str("pattern", "^#[0-9a-fA-F]{6}$"),
-				"text":             str("pattern", "^#[0-9a-fA-F]{6}$"),
-				"accent":           str("pattern", "^#[0-9a-fA-F]{6}$"),
-				"accent_text":      str("pattern", "^#[0-9a-fA-F]{6}$", "description", "Colours must keep WCAG 2.2 AA contrast: 4.5:1 for text, 3:1 for controls."),
-				"reconsent_months": obj{"type": "integer", "minimum": 1, "maximum": inventory.MaxReconsentMonths},
-				"allowed_origins": obj{"type": "array", "maxItems": inventory.MaxAllowedOrigins, "description": "Websites (scheme://host[:port]) that may send choices to POST /o/{org}/consent.",
-					"items": str("format", "uri")},
-				"policy_url": str("format", "uri", "description", "Where the banner's policy link goes; empty for the policy privaq publishes."),
-			}),
+			"banner": ref("BannerSettings"),
 		}),
 		"Finding": object([]string{"id", "severity", "article", "message"}, obj{
 			"id":         str("description", "Stable identifier of the rule."),
@@ -461,6 +451,7 @@ func buildOpenAPI() []byte {
 	b.noticeOps(o)
 	b.consentOps(o)
 	b.webhookOps(o)
+	b.bannerOps(o)
 
 	b.op("GET", o+"/checks", operation{id: "getChecks", summary: "Run the compliance check on the inventory", tag: comp,
 		status: 200, response: reply("Every gap between the inventory and Law 25, errors first.", object([]string{"findings", "counts"}, obj{

@@ -49,6 +49,8 @@ func (a *API) Routes(mux *http.ServeMux) []Route {
 	handle("GET", o+"/subjects/{subject}/consents", a.wrap(a.handleSubjectConsents))
 	handle("GET", o+"/ledger/verify", a.wrap(a.handleLedgerVerify))
 	handle("GET", o+"/consents/export", a.wrap(a.handleConsentsExport))
+	handle("GET", o+"/banner", a.wrap(a.handleBannerGet))
+	handle("PUT", o+"/banner", a.wrap(a.handleBannerPut))
 	handle("POST", o+"/webhooks", a.wrap(a.handleWebhookCreate))
 	handle("GET", o+"/webhooks", a.wrap(a.handleWebhooksList))
 	handle("DELETE", o+"/webhooks/{webhook}", a.wrap(a.handleWebhookDelete))

@@ -197,5 +197,5 @@ func (v *validator) banner(b *BannerSettings) {
 
 // SetBanner records the banner settings.
 func (s *Service) SetBanner(ctx context.Context, actor privaq.Actor, org privaq.OrgID, b BannerSettings) (int64, error) {
-	return s.update(ctx, actor, org, "inventory.update", "policy/banner", func(d *Document) error { d.Policy.Banner = b; return nil })
+	return s.updateAs(ctx, actor, org, privaq.PermBannerWrite, "inventory.update", "policy/banner", func(d *Document) error { d.Policy.Banner = b; return nil })
 }

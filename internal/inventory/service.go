@@ -46,7 +46,13 @@ func (s *Service) Checks(ctx context.Context, actor privaq.Actor, org privaq.Org
 // relative to it: a client that sent one purpose wants "consent", not
 // "purposes[3].consent".
 func (s *Service) update(ctx context.Context, actor privaq.Actor, org privaq.OrgID, action, target string, fn func(*Document) error, prefix ...func(*Document) string) (int64, error) {
-	if err := actor.Require(org, privaq.PermInventoryWrite); err != nil {
+	return s.updateAs(ctx, actor, org, privaq.PermInventoryWrite, action, target, fn, prefix...)
+}
+
+// updateAs is update for a part of the inventory with a permission of its
+// own, such as the banner's settings, which integrations may change.
+func (s *Service) updateAs(ctx context.Context, actor privaq.Actor, org privaq.OrgID, perm privaq.Permission, action, target string, fn func(*Document) error, prefix ...func(*Document) string) (int64, error) {
+	if err := actor.Require(org, perm); err != nil {
 		return 0, err
 	}
 	return s.Store.UpdateInventory(ctx, org, audit.New(actor, action, target, nil), func(d *Document) error {
