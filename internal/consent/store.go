@@ -72,6 +72,8 @@ type Store interface {
 	SubjectRecords(ctx context.Context, org privaq.OrgID, subject string) ([]Record, error)
 	// LedgerRecords reads records after seq, in order, at most limit.
 	LedgerRecords(ctx context.Context, org privaq.OrgID, after int64, limit int) ([]StoredRecord, error)
+	// LedgerRange reads the records with from < seq <= to, in order.
+	LedgerRange(ctx context.Context, org privaq.OrgID, from, to int64) ([]StoredRecord, error)
 	LedgerHeads(ctx context.Context, org privaq.OrgID) ([]Head, error)
 	LedgerTip(ctx context.Context, org privaq.OrgID) (Tip, error)
 	// ConsentCounts counts the records of periods consecutive periods of

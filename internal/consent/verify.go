@@ -116,14 +116,9 @@ func readAhead(ctx context.Context, s Store, org privaq.OrgID, last int64) <-cha
 
 // readChunk reads the records after seq from, up to seq to.
 func readChunk(ctx context.Context, s Store, org privaq.OrgID, from, to int64) chunk {
-	rs, err := s.LedgerRecords(ctx, org, from, int(to-from))
+	rs, err := s.LedgerRange(ctx, org, from, to)
 	if err != nil {
 		return chunk{err: err}
-	}
-	// Records missing from the range let the query reach past it; those
-	// belong to the next chunk.
-	for len(rs) > 0 && rs[len(rs)-1].Seq > to {
-		rs = rs[:len(rs)-1]
 	}
 	c := chunk{recs: rs, hashes: make([][]byte, len(rs))}
 	for i := 1; i < len(rs); i++ {
