@@ -34,10 +34,12 @@ func (db *DB) checkpoints() (stop func()) {
 				err := db.r.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
 				// SQLite starts the log over only when no reader is in
 				// it; under steady load that may never happen, and the
-				// file would grow without end. Past a size, a truncating
-				// checkpoint waits for the readers of the moment (new
-				// writes wait for it, a few milliseconds) and empties it.
-				if err == nil && frames >= truncateFrames {
+				// file would grow without end. Past a size, once a passive
+				// checkpoint has copied nearly all of it, a truncating
+				// one copies the rest (new writes wait for it, a few
+				// milliseconds, as it has little left to copy) and
+				// empties the file.
+				if err == nil && frames >= truncateFrames && frames-copied < truncateFrames/16 {
 					db.r.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 				}
 			case <-ctx.Done():
