@@ -9,6 +9,7 @@ import (
 
 	"privaq"
 	"privaq/internal/consent"
+	"privaq/internal/incident"
 	"privaq/internal/inventory"
 	"privaq/internal/org"
 	"privaq/internal/policy"
@@ -43,7 +44,8 @@ type demoAccess struct {
 // setupDemo creates the demo organization with the sample inventory when it
 // is absent, then gives its accounts fresh passwords and a new API token,
 // so that the sign-in details printed at each start always work.
-func setupDemo(ctx context.Context, orgs *org.Service, inv *inventory.Service, policies *policy.Service, consents *consent.Service, db *store.DB) (*demoAccess, error) {
+func setupDemo(ctx context.Context, orgs *org.Service, inv *inventory.Service, policies *policy.Service, consents *consent.Service,
+	incidents *incident.Service, db *store.DB) (*demoAccess, error) {
 	access := &demoAccess{}
 	o, err := db.OrgBySlug(ctx, demoSlug)
 	if privaq.IsCode(err, privaq.ENotFound) {
@@ -78,6 +80,9 @@ func setupDemo(ctx context.Context, orgs *org.Service, inv *inventory.Service, p
 	}
 	if err := recordDemoConsents(ctx, consents, db, o.ID); err != nil {
 		return nil, fmt.Errorf("record the sample consents: %w", err)
+	}
+	if err := recordDemoIncident(ctx, incidents, o.ID); err != nil {
+		return nil, fmt.Errorf("record the sample incident: %w", err)
 	}
 	for _, a := range demoAccounts {
 		p, err := refreshDemoAccount(ctx, orgs, db, o.ID, a)

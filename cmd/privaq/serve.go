@@ -17,6 +17,7 @@ import (
 	"privaq/internal/banner"
 	"privaq/internal/config"
 	"privaq/internal/consent"
+	"privaq/internal/incident"
 	"privaq/internal/inventory"
 	"privaq/internal/mail"
 	"privaq/internal/org"
@@ -42,6 +43,10 @@ const (
 	// webhookInterval is how often the webhook outbox is looked at: the
 	// longest a withdrawal waits before its first delivery attempt.
 	webhookInterval = 2 * time.Second
+	// reminderInterval is how often the leader looks for the day's
+	// reminders of overdue incidents; each goes once a day whatever the
+	// number of looks (incident.Reminder).
+	reminderInterval = 10 * time.Minute
 )
 
 // mailSender returns the SMTP sender of PRIVAQ_SMTP_URL, or nil without
@@ -114,8 +119,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("public pages: %w", err)
 	}
 	webhooks := &webhook.Service{Store: db, Clock: privaq.SystemClock{}}
+	incidents := &incident.Service{Store: db, Inventory: db, Clock: privaq.SystemClock{}, Wake: wake}
 	pages, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: policies, Consents: consents, Audit: db, Log: log,
-		Outbox: &mail.Outbox{Store: db, Audit: db}, MailConfigured: sender != nil, Webhooks: webhooks,
+		Outbox: &mail.Outbox{Store: db, Audit: db}, MailConfigured: sender != nil, Webhooks: webhooks, Incidents: incidents,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), BaseURL: base})
 	if err != nil {
 		return fmt.Errorf("admin pages: %w", err)
@@ -124,8 +130,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Log: log,
 		DB:  db,
 		API: &api.API{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: policies, Consents: consents, Audit: db, Log: log,
-			Webhooks: webhooks,
-			BaseURL:  base},
+			Webhooks: webhooks, Incidents: incidents,
+			BaseURL: base},
 		Web:     pages,
 		Public:  pub,
 		Version: buildVersion(),
@@ -133,7 +139,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	var demo *demoAccess
 	if cfg.Demo {
-		if demo, err = setupDemo(ctx, orgs, inv, policies, consents, db); err != nil {
+		if demo, err = setupDemo(ctx, orgs, inv, policies, consents, incidents, db); err != nil {
 			ln.Close()
 			return fmt.Errorf("demo: %w", err)
 		}
@@ -174,7 +180,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	hooksDone := make(chan struct{})
 	hooks := &webhook.Worker{Store: db, Clock: privaq.SystemClock{}, Log: log}
 	go func() { defer close(hooksDone); hooks.Run(jobsCtx, webhookInterval, leader.Lead) }()
-	defer func() { stopJobs(); <-jobsDone; <-hooksDone; leader.Close() }()
+	remindersDone := make(chan struct{})
+	reminders := &incident.Reminder{Store: db, Inventory: db, Orgs: db, Clock: privaq.SystemClock{}, Log: log, BaseURL: base, Wake: wake}
+	go func() { defer close(remindersDone); reminders.Run(jobsCtx, reminderInterval, leader.Lead) }()
+	defer func() { stopJobs(); <-jobsDone; <-hooksDone; <-remindersDone; leader.Close() }()
 	log.Info("listening", "addr", ln.Addr().String(), "url", base, "engine", db.Engine(), "version", buildVersion())
 	fmt.Fprintf(stdout, "privaq %s listening on %s (%s)\n", buildVersion(), base, db.Engine())
 	if demo != nil {

@@ -14,6 +14,7 @@ import (
 	"privaq"
 	"privaq/internal/audit"
 	"privaq/internal/consent"
+	"privaq/internal/incident"
 	"privaq/internal/inventory"
 	"privaq/internal/org"
 	"privaq/internal/policy"
@@ -39,6 +40,7 @@ type API struct {
 	Policies  *policy.Service
 	Consents  *consent.Service
 	Webhooks  *webhook.Service
+	Incidents *incident.Service
 	Audit     audit.Store
 	Log       *slog.Logger
 	BaseURL   string         // public URL, for links in rendered policies

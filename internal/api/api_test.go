@@ -21,6 +21,7 @@ import (
 
 	"privaq"
 	"privaq/internal/consent"
+	"privaq/internal/incident"
 	"privaq/internal/inventory"
 	"privaq/internal/org"
 	"privaq/internal/policy"
@@ -91,7 +92,8 @@ func newTestAPI(t *testing.T, dbURL string) *testAPI {
 	t.Cleanup(stop)
 	ta.cons = &consent.Service{Store: db, Writer: writer, Sources: db, Audit: db, Clock: ta.orgs.Clock}
 	api := &API{Orgs: ta.orgs, OrgStore: db, Inventory: ta.inv, Policies: ta.pol, Consents: ta.cons, Audit: db, Log: log,
-		Webhooks: &webhook.Service{Store: db, Clock: ta.orgs.Clock}}
+		Webhooks:  &webhook.Service{Store: db, Clock: ta.orgs.Clock},
+		Incidents: &incident.Service{Store: db, Inventory: db, Clock: ta.orgs.Clock}}
 	mux := http.NewServeMux()
 	api.Routes(mux)
 	ta.srv = httptest.NewServer(mux)

@@ -451,6 +451,7 @@ func buildOpenAPI() []byte {
 	b.noticeOps(o)
 	b.consentOps(o)
 	b.webhookOps(o)
+	b.incidentOps(o)
 	b.bannerOps(o)
 
 	b.op("GET", o+"/checks", operation{id: "getChecks", summary: "Run the compliance check on the inventory", tag: comp,
@@ -497,6 +498,7 @@ func buildOpenAPI() []byte {
 		"tags": []obj{
 			{"name": meta}, {"name": orgs}, {"name": inv, "description": "The inventory: the single source of truth for the policy, the banner, retention and requests."},
 			{"name": "policies", "description": "Versions of the privacy policy: drafts, publication, notice period (SPEC §6)."},
+			{"name": "incidents", "description": "The register of confidentiality incidents and their notices (SPEC §10)."},
 			{"name": comp}, {"name": aud}, {"name": access, "description": "API tokens and staff members (officers only)."},
 		},
 		"security": []obj{{"bearer": []string{}}},

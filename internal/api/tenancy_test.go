@@ -89,6 +89,9 @@ func (ta *testAPI) call(t *testing.T, r Route, slug, token string) request {
 	if strings.Contains(r.Pattern, "{webhook}") {
 		path = strings.Replace(path, "{webhook}", ta.webhookOfA(t), 1)
 	}
+	if strings.Contains(r.Pattern, "{incident}") {
+		path = strings.Replace(path, "{incident}", ta.incidentOfA(t), 1)
+	}
 	path = strings.Replace(path, "{subject}", "visitor-1", 1)
 	if r.Method == "GET" && rest == "/decisions" {
 		path += "?subject=visitor-1&purpose=newsletter"
@@ -104,7 +107,7 @@ func (ta *testAPI) call(t *testing.T, r Route, slug, token string) request {
 		req.body = item
 	}
 	req.path = path
-	if r.Method != "POST" && r.Method != "PUT" {
+	if r.Method != "POST" && r.Method != "PUT" && r.Method != "PATCH" {
 		req.body = nil
 		return req
 	}
@@ -129,6 +132,10 @@ func (ta *testAPI) call(t *testing.T, r Route, slug, token string) request {
 		req.body = `{"url":"https://hooks.example.org/privaq","events":["consent.withdrawn"]}`
 	case rest == "/members":
 		req.body = `{"email":"intruder@example.org","role":"officer"}`
+	case rest == "/banner":
+		req.body = `{"position":"center","reconsent_months":6}`
+	case strings.HasPrefix(rest, "/incident"):
+		req.body, req.contentType = incidentBody(rest)
 	default:
 		i := slices.IndexFunc(sections, func(s section) bool { return "/"+s.path == rest })
 		if i < 0 {

@@ -61,8 +61,8 @@ type Store interface {
 	// reached, not leased) until now+lease, counting the attempt, so that
 	// two nodes never send the same message at once.
 	ClaimMail(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Message, error)
-	// MarkMailSent records a delivery.
-	MarkMailSent(ctx context.Context, id int64, at time.Time) error
+	// MarkMailSent records the delivery of messages ids.
+	MarkMailSent(ctx context.Context, ids []int64, at time.Time) error
 	// MarkMailFailed records a failed attempt, with the time of the next
 	// one, or gives up (StatusFailed) when next is nil.
 	MarkMailFailed(ctx context.Context, id int64, msg string, next *time.Time) error
@@ -144,12 +144,13 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			return sent, err
 		}
 		errs := w.Sender.Send(ctx, msgs)
+		// The deliveries of a lease are recorded together, after it: a
+		// crash in between sends them again once the lease ends, as
+		// delivery is at least once anyway.
+		var delivered []int64
 		for i, m := range msgs {
 			if errs[i] == nil {
-				if err := w.Store.MarkMailSent(ctx, m.ID, w.Clock.Now()); err != nil {
-					return sent, err
-				}
-				sent++
+				delivered = append(delivered, m.ID)
 				continue
 			}
 			var next *time.Time
@@ -163,6 +164,10 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 				return sent, err
 			}
 		}
+		if err := w.Store.MarkMailSent(ctx, delivered, w.Clock.Now()); err != nil {
+			return sent, err
+		}
+		sent += len(delivered)
 		if len(msgs) < batch {
 			return sent, nil
 		}

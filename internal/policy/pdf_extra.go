@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"privaq/internal/pdfdoc"
 )
 
 // extraPart is a paragraph, heading or list item of the officer's text.
@@ -16,7 +18,7 @@ type extraPart struct {
 	kind   string // KindParagraph, KindHeading or KindList for an item
 	marker string
 	depth  int // list nesting
-	runs   []pdfRun
+	runs   []pdfdoc.Run
 }
 
 // extra draws the officer's text from its sanitized HTML, which has lost
@@ -25,11 +27,11 @@ func (l *pdfLayout) extra(b Block) {
 	for _, pt := range extraParts(b.HTML) {
 		switch pt.kind {
 		case KindHeading:
-			l.heading(pt.runs)
+			l.d.Heading(pt.runs)
 		case KindList:
-			l.item(pt.marker, pt.runs, pt.depth)
+			l.d.Item(pt.marker, pt.runs, pt.depth)
 		default:
-			l.paragraph(pt.runs, pt.depth)
+			l.d.Paragraph(pt.runs, pt.depth)
 		}
 	}
 }
@@ -49,7 +51,7 @@ func extraParts(src string) []extraPart {
 	)
 	hasText := func() bool {
 		for _, r := range cur.runs {
-			if strings.TrimSpace(r.text) != "" {
+			if strings.TrimSpace(r.Text) != "" {
 				return true
 			}
 		}
@@ -73,13 +75,13 @@ func extraParts(src string) []extraPart {
 			if pre > 0 {
 				for i, ln := range strings.Split(tok.Data, "\n") {
 					if i > 0 {
-						cur.runs = append(cur.runs, pdfRun{brk: true})
+						cur.runs = append(cur.runs, pdfdoc.Run{Break: true})
 					}
-					cur.runs = append(cur.runs, pdfRun{text: strings.ReplaceAll(ln, " ", "\u00a0"), bold: bold > 0, href: href})
+					cur.runs = append(cur.runs, pdfdoc.Run{Text: strings.ReplaceAll(ln, " ", "\u00a0"), Bold: bold > 0, Href: href})
 				}
 				continue
 			}
-			cur.runs = append(cur.runs, pdfRun{text: htmlSpace.Replace(tok.Data), bold: bold > 0, href: href})
+			cur.runs = append(cur.runs, pdfdoc.Run{Text: htmlSpace.Replace(tok.Data), Bold: bold > 0, Href: href})
 		case html.StartTagToken, html.SelfClosingTagToken:
 			switch tok.DataAtom {
 			case atom.P, atom.Div, atom.Blockquote, atom.Tr:
@@ -113,9 +115,9 @@ func extraParts(src string) []extraPart {
 					lists[n-1]++
 				}
 			case atom.Br:
-				cur.runs = append(cur.runs, pdfRun{brk: true})
+				cur.runs = append(cur.runs, pdfdoc.Run{Break: true})
 			case atom.Td, atom.Th:
-				cur.runs = append(cur.runs, pdfRun{text: " "})
+				cur.runs = append(cur.runs, pdfdoc.Run{Text: " "})
 			case atom.Strong, atom.B:
 				if tt == html.StartTagToken {
 					bold++

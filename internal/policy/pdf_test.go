@@ -12,8 +12,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/signintech/gopdf"
-
 	"privaq/internal/inventory"
 )
 
@@ -253,30 +251,6 @@ func TestPDFDeterministic(t *testing.T) {
 	}
 }
 
-// TestPDFGlyphs checks that the embedded fonts have a glyph of their own
-// for each character of French typography, so none is substituted.
-func TestPDFGlyphs(t *testing.T) {
-	fc, err := pdfFonts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	gp := &gopdf.GoPdf{}
-	gp.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
-	for _, fam := range fontFamilies {
-		if err := gp.AddTTFFontFromFontContainer(fam, fc); err != nil {
-			t.Fatal(err)
-		}
-		if err := gp.SetFont(fam, "", 10); err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range "éèêëàâîïôûùüçÉÈÊÀÇŒœ«»’“”—–…•\u00a0\u202f" {
-			if ok, err := gp.IsCurrFontContainGlyph(r); !ok || err != nil {
-				t.Errorf("%s: no glyph for %q (U+%04X): %v", fam, r, r, err)
-			}
-		}
-	}
-}
-
 var pdfASCIISpaces = regexp.MustCompile(`[ \t\n]+`)
 
 func TestExtraParts(t *testing.T) {
@@ -304,41 +278,20 @@ func TestExtraParts(t *testing.T) {
 			var b strings.Builder
 			for _, r := range pt.runs {
 				switch {
-				case r.brk:
+				case r.Break:
 					b.WriteString("|")
-				case r.bold:
-					b.WriteString("*" + r.text + "*")
-				case r.href != "":
-					b.WriteString("[" + r.text + "→" + r.href + "]")
+				case r.Bold:
+					b.WriteString("*" + r.Text + "*")
+				case r.Href != "":
+					b.WriteString("[" + r.Text + "→" + r.Href + "]")
 				default:
-					b.WriteString(r.text)
+					b.WriteString(r.Text)
 				}
 			}
 			got = append(got, part{pt.kind, pt.marker, pt.depth, strings.TrimSpace(pdfASCIISpaces.ReplaceAllString(b.String(), " "))})
 		}
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("extraParts(%q):\n got  %+v\n want %+v", tc.html, got, tc.want)
-		}
-	}
-}
-
-func TestFitColumns(t *testing.T) {
-	for _, tc := range []struct{ lo, hi []float64 }{
-		{[]float64{50, 50}, []float64{100, 100}},             // narrow: widened
-		{[]float64{60, 80}, []float64{250, 2000}},            // summary-like
-		{[]float64{200, 200, 200}, []float64{300, 300, 300}}, // mins too wide: shrunk
-		{[]float64{30, 30, 100}, []float64{40, 3000, 3000}},
-	} {
-		w := fitColumns(tc.lo, tc.hi, bodyW)
-		sum := 0.0
-		for i, x := range w {
-			sum += x
-			if x <= 0 {
-				t.Errorf("fitColumns(%v, %v): column %d is %v wide", tc.lo, tc.hi, i, x)
-			}
-		}
-		if sum < bodyW-0.01 || sum > bodyW+0.01 {
-			t.Errorf("fitColumns(%v, %v) = %v: got width %v, want %v", tc.lo, tc.hi, w, sum, bodyW)
 		}
 	}
 }

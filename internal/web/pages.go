@@ -119,7 +119,12 @@ type dashboardView struct {
 	Officer  bool
 	Consents *consentChart // nil without the ledger or the right to read consents
 	Banner   *bannerRates  // nil likewise, or when no cookie needs a choice
+	// Incidents counts the open incidents and those overdue; nil without
+	// the register or the right to read it.
+	Incidents *incidentCounts
 }
+
+type incidentCounts struct{ Open, Overdue int }
 
 type collCount struct {
 	Path, Name string
@@ -145,6 +150,13 @@ func (w *Web) handleDashboard(rw http.ResponseWriter, r *http.Request, q *req) e
 		if v.Banner, err = w.bannerRates(r.Context(), q, doc); err != nil {
 			return err
 		}
+	}
+	if w.Incidents != nil && q.Can(string(privaq.PermIncidentRead)) {
+		c := &incidentCounts{}
+		if c.Open, c.Overdue, err = w.Incidents.Summary(r.Context(), q.actor, q.org.ID); err != nil {
+			return err
+		}
+		v.Incidents = c
 	}
 	q.Nav, q.Title = "dashboard", q.T("nav.dashboard")
 	w.render(rw, r, "dashboard", v)

@@ -25,6 +25,7 @@ import (
 	"privaq/internal/audit"
 	"privaq/internal/consent"
 	"privaq/internal/i18n"
+	"privaq/internal/incident"
 	"privaq/internal/inventory"
 	"privaq/internal/mail"
 	"privaq/internal/org"
@@ -50,8 +51,9 @@ type Config struct {
 	Policies  *policy.Service // versions; the preview page lists none when nil
 	Audit     audit.Store
 	Outbox    *mail.Outbox
-	Consents  *consent.Service // the ledger; the consent pages are 404 without it
-	Webhooks  *webhook.Service // endpoints and deliveries; the webhook pages are 404 without it
+	Consents  *consent.Service  // the ledger; the consent pages are 404 without it
+	Webhooks  *webhook.Service  // endpoints and deliveries; the webhook pages are 404 without it
+	Incidents *incident.Service // the register of incidents; its pages are 404 without it
 	// MailConfigured says whether an SMTP server sends the outbox.
 	MailConfigured bool
 	Log            *slog.Logger
@@ -263,7 +265,9 @@ const (
 func (w *Web) guard(h http.Handler) http.Handler {
 	return w.protect.Handler(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		limit := int64(maxForm)
-		if strings.HasSuffix(r.URL.Path, "/transfer/import") {
+		// A whole inventory, and a list of 10,000 people concerned by an
+		// incident (uploaded, then confirmed), are larger than a form.
+		if p := r.URL.Path; strings.HasSuffix(p, "/transfer/import") || strings.HasSuffix(p, "/people/upload") || strings.HasSuffix(p, "/people/confirm") {
 			limit = maxUpload
 		}
 		r.Body = http.MaxBytesReader(rw, r.Body, limit)

@@ -20,6 +20,7 @@ import (
 	"privaq"
 	"privaq/internal/api"
 	"privaq/internal/consent"
+	"privaq/internal/incident"
 	"privaq/internal/inventory"
 	"privaq/internal/mail"
 	"privaq/internal/org"
@@ -56,7 +57,8 @@ func newTestSite(t *testing.T, dbURL string) *testSite {
 	t.Cleanup(stop)
 	cons := &consent.Service{Store: db, Writer: writer, Sources: db, Audit: db, Clock: privaq.SystemClock{}}
 	w, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: pol, Consents: cons, Audit: db, Log: log,
-		Outbox: &mail.Outbox{Store: db, Audit: db}, Webhooks: &webhook.Service{Store: db, Clock: privaq.SystemClock{}}})
+		Outbox: &mail.Outbox{Store: db, Audit: db}, Webhooks: &webhook.Service{Store: db, Clock: privaq.SystemClock{}},
+		Incidents: &incident.Service{Store: db, Inventory: db, Clock: privaq.SystemClock{}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -627,6 +627,14 @@ T = {
  "cookies.statistics": ("Statistiques", "Statistics"),
  "cookies.marketing": ("Marketing", "Marketing"),
 }
+# The incident pages' texts live in their own file, by domain.
+import sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import catalog_incidents
+for k in catalog_incidents.T:
+    if k in T:
+        raise SystemExit("duplicate key " + k)
+T.update(catalog_incidents.T)
 # French typography, applied to every French text so no entry can forget it:
 # no-break space before « : ; ? ! », inside guillemets, and before a unit
 # written after a number ("15 minutes" stays together).

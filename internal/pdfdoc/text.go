@@ -1,7 +1,7 @@
-package policy
+package pdfdoc
 
 // Text is measured here with the embedded fonts' own widths and broken into
-// lines that fit; the layout and the drawer measure through pdfMetrics.
+// lines that fit; the layout and the drawer measure through metrics.
 
 import (
 	"fmt"
@@ -12,25 +12,26 @@ import (
 	"github.com/signintech/gopdf"
 )
 
-// pdfRun is text in one style; brk forces a line break.
-type pdfRun struct {
-	text string
-	bold bool
-	href string
-	brk  bool
+// Run is text in one style; Break forces a line break. Href, when set,
+// makes the text a link.
+type Run struct {
+	Text  string
+	Bold  bool
+	Href  string
+	Break bool
 }
 
-// pdfPiece is a run placed on a line, at x from the line's start.
-type pdfPiece struct {
+// Piece is a run placed on a line, at x from the line's start.
+type Piece struct {
 	text string
 	bold bool
 	href string
 	x, w float64
 }
 
-// pdfMetrics measures text with the fonts' own advance widths, the ones
+// metrics measures text with the fonts' own advance widths, the ones
 // gopdf writes, so a wrapped line fits exactly.
-type pdfMetrics struct {
+type metrics struct {
 	gp     *gopdf.GoPdf
 	latin  [2][0x250]int32 // widths + 1 of the commonest runes, 0 when not yet known
 	others [2]map[rune]int32
@@ -38,7 +39,7 @@ type pdfMetrics struct {
 }
 
 // runeWidth is the advance of r in thousandths of the font size.
-func (m *pdfMetrics) runeWidth(r rune, bold bool) int32 {
+func (m *metrics) runeWidth(r rune, bold bool) int32 {
 	f := 0
 	if bold {
 		f = 1
@@ -68,7 +69,7 @@ func (m *pdfMetrics) runeWidth(r rune, bold bool) int32 {
 	return v
 }
 
-func (m *pdfMetrics) width(s string, bold bool, size float64) float64 {
+func (m *metrics) width(s string, bold bool, size float64) float64 {
 	var sum int32
 	for _, r := range s {
 		sum += m.runeWidth(r, bold)
@@ -76,38 +77,38 @@ func (m *pdfMetrics) width(s string, bold bool, size float64) float64 {
 	return float64(sum) * size / 1000
 }
 
-func (m *pdfMetrics) fail(err error) {
+func (m *metrics) fail(err error) {
 	if m.err == nil {
-		m.err = fmt.Errorf("policy: measuring PDF text: %w", err)
+		m.err = fmt.Errorf("pdf: measuring text: %w", err)
 	}
 }
 
-// pdfWord is text between breakable spaces, possibly in several styles.
-type pdfWord struct {
-	parts     []pdfPiece
+// word is text between breakable spaces, possibly in several styles.
+type word struct {
+	parts     []Piece
 	space     bool // a space separates it from the word before
 	spaceBold bool
 	brk       bool // it starts a new line
 }
 
-// pdfWords cuts runs at their ASCII spaces; no-break spaces hold a word
+// words cuts runs at their ASCII spaces; no-break spaces hold a word
 // together, as in « nous » or 30 jours.
-func pdfWords(runs []pdfRun) []pdfWord {
+func words(runs []Run) []word {
 	var (
-		out     []pdfWord
-		cur     pdfWord
+		out     []word
+		cur     word
 		b       strings.Builder
 		space   bool
 		spaceB  bool
 		pending bool
 	)
-	part := func(r pdfRun) {
+	part := func(r Run) {
 		if b.Len() > 0 {
 			if len(cur.parts) == 0 {
 				cur.space, cur.spaceBold, cur.brk = space, spaceB, pending
 				space, pending = false, false
 			}
-			cur.parts = append(cur.parts, pdfPiece{text: b.String(), bold: r.bold, href: r.href})
+			cur.parts = append(cur.parts, Piece{text: b.String(), bold: r.Bold, href: r.Href})
 			b.Reset()
 		}
 	}
@@ -115,20 +116,20 @@ func pdfWords(runs []pdfRun) []pdfWord {
 		if len(cur.parts) > 0 {
 			out = append(out, cur)
 		}
-		cur = pdfWord{}
+		cur = word{}
 	}
 	for _, r := range runs {
-		if r.brk {
+		if r.Break {
 			end()
 			pending = true
 			continue
 		}
-		for _, c := range r.text {
+		for _, c := range r.Text {
 			switch {
 			case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
 				part(r)
 				end()
-				space, spaceB = true, r.bold
+				space, spaceB = true, r.Bold
 			case unicode.IsControl(c) || c == '\u00ad':
 			default:
 				b.WriteRune(c)
@@ -141,13 +142,13 @@ func pdfWords(runs []pdfRun) []pdfWord {
 }
 
 // wrap breaks runs into lines of at most width points.
-func (m *pdfMetrics) wrap(runs []pdfRun, size, width float64) [][]pdfPiece {
+func (m *metrics) wrap(runs []Run, size, width float64) [][]Piece {
 	var (
-		lines [][]pdfPiece
-		line  []pdfPiece
+		lines [][]Piece
+		line  []Piece
 		lineW float64
 	)
-	for _, w := range pdfWords(runs) {
+	for _, w := range words(runs) {
 		var ww float64
 		for i := range w.parts {
 			w.parts[i].w = m.width(w.parts[i].text, w.parts[i].bold, size)
@@ -168,11 +169,11 @@ func (m *pdfMetrics) wrap(runs []pdfRun, size, width float64) [][]pdfPiece {
 			continue
 		}
 		if gap > 0 {
-			line = pdfPlace(line, pdfPiece{text: " ", bold: w.spaceBold}, lineW, gap)
+			line = place(line, Piece{text: " ", bold: w.spaceBold}, lineW, gap)
 			lineW += gap
 		}
 		for _, pc := range w.parts {
-			line = pdfPlace(line, pc, lineW, pc.w)
+			line = place(line, pc, lineW, pc.w)
 			lineW += pc.w
 		}
 	}
@@ -182,9 +183,9 @@ func (m *pdfMetrics) wrap(runs []pdfRun, size, width float64) [][]pdfPiece {
 	return lines
 }
 
-// pdfPlace appends pc at x, merged with the piece before when they share a
+// place appends pc at x, merged with the piece before when they share a
 // style, so a line is drawn in few operations.
-func pdfPlace(line []pdfPiece, pc pdfPiece, x, w float64) []pdfPiece {
+func place(line []Piece, pc Piece, x, w float64) []Piece {
 	if n := len(line); n > 0 && line[n-1].bold == pc.bold && line[n-1].href == pc.href {
 		line[n-1].text += pc.text
 		line[n-1].w += w
@@ -196,7 +197,7 @@ func pdfPlace(line []pdfPiece, pc pdfPiece, x, w float64) []pdfPiece {
 
 // split breaks a word wider than a line, such as a long address in a
 // narrow column, after a hyphen or slash when it can, else anywhere.
-func (m *pdfMetrics) split(parts []pdfPiece, size, width float64) [][]pdfPiece {
+func (m *metrics) split(parts []Piece, size, width float64) [][]Piece {
 	type glyph struct {
 		r    rune
 		bold bool
@@ -209,7 +210,7 @@ func (m *pdfMetrics) split(parts []pdfPiece, size, width float64) [][]pdfPiece {
 			gs = append(gs, glyph{r, pc.bold, pc.href, float64(m.runeWidth(r, pc.bold)) * size / 1000})
 		}
 	}
-	var out [][]pdfPiece
+	var out [][]Piece
 	for len(gs) > 0 {
 		n, w, cut := 0, 0.0, 0
 		for n < len(gs) && (n == 0 || w+gs[n].w <= width) {
@@ -222,10 +223,10 @@ func (m *pdfMetrics) split(parts []pdfPiece, size, width float64) [][]pdfPiece {
 		if n < len(gs) && cut > 0 {
 			n = cut
 		}
-		var line []pdfPiece
+		var line []Piece
 		x := 0.0
 		for _, g := range gs[:n] {
-			line = pdfPlace(line, pdfPiece{text: string(g.r), bold: g.bold, href: g.href}, x, g.w)
+			line = place(line, Piece{text: string(g.r), bold: g.bold, href: g.href}, x, g.w)
 			x += g.w
 		}
 		out = append(out, line)
@@ -234,16 +235,17 @@ func (m *pdfMetrics) split(parts []pdfPiece, size, width float64) [][]pdfPiece {
 	return out
 }
 
-// pdfRuns is plain text with its web and email addresses as links.
-// Paths of this instance stay text: the policy does not know its host.
-func pdfRuns(s string, bold bool) []pdfRun {
-	var rs []pdfRun
-	for _, sp := range spans(s) {
-		href := sp.href
-		if strings.HasPrefix(href, "/") {
-			href = ""
+// Wrap breaks runs into lines of at most width points at size.
+func (d *Doc) Wrap(runs []Run, size, width float64) [][]Piece { return d.m.wrap(runs, size, width) }
+
+// Multiline is text in one style whose line breaks are kept.
+func Multiline(s string, bold bool) []Run {
+	var rs []Run
+	for i, line := range strings.Split(s, "\n") {
+		if i > 0 {
+			rs = append(rs, Run{Break: true})
 		}
-		rs = append(rs, pdfRun{text: sp.text, bold: bold, href: href})
+		rs = append(rs, Run{Text: line, Bold: bold})
 	}
 	return rs
 }
