@@ -6,9 +6,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +13,7 @@ import (
 	"privaq"
 	"privaq/internal/audit"
 	"privaq/internal/incident"
+	"privaq/internal/pdfdoc/pdftest"
 )
 
 // declarationJSON is a declaration valid against the demo inventory, at
@@ -229,26 +227,9 @@ func TestIncidentsAPI(t *testing.T) {
 	})
 }
 
-// pdfText extracts a PDF's text with pdftotext, flattened.
+// pdfText is a PDF's text, flat (pdftest reads it with pdftotext).
 func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
-	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
-		t.Fatalf("not a PDF: %q", pdf[:min(len(pdf), 20)])
-	}
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("REQUIRE_BROWSER") == "1" {
-			t.Fatalf("pdftotext is required (REQUIRE_BROWSER=1): %v", err)
-		}
-		t.Skipf("pdftotext is missing: %v", err)
-	}
-	path := filepath.Join(t.TempDir(), "x.pdf")
-	if err := os.WriteFile(path, pdf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-enc", "UTF-8", path, "-").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Join(strings.Fields(string(out)), " ")
+	text, _ := pdftest.Text(t, pdf)
+	return pdftest.Flat(text)
 }
