@@ -164,14 +164,21 @@ const (
 	PermIncidentRead    Permission = "incident.read"    // the register, its exports and notices; audited
 	PermIncidentDeclare Permission = "incident.declare" // declare a new incident
 	PermIncidentManage  Permission = "incident.manage"  // assess, correct, notify, delete
+	// Rights requests (SPEC §9): staff handle them; the officer, who
+	// answers for them (P 3.1), registers the connectors to the
+	// organization's databases.
+	PermRequestRead    Permission = "request.read"    // requests and their files; audited
+	PermRequestManage  Permission = "request.manage"  // enter, verify, answer, collect, erase
+	PermConnectorWrite Permission = "connector.write" // register connectors and their mappings
 )
 
 var grants = map[Role][]Permission{
 	RoleOfficer: {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermManageAccess,
-		PermConsentWrite, PermConsentRead, PermPersonalRead, PermBannerWrite, PermIncidentRead, PermIncidentDeclare, PermIncidentManage},
+		PermConsentWrite, PermConsentRead, PermPersonalRead, PermBannerWrite, PermIncidentRead, PermIncidentDeclare, PermIncidentManage,
+		PermRequestRead, PermRequestManage, PermConnectorWrite},
 	RoleStaff: {PermInventoryRead, PermInventoryWrite, PermConsentWrite, PermConsentRead, PermPersonalRead, PermBannerWrite,
-		PermIncidentRead, PermIncidentDeclare},
-	RoleAuditor: {PermInventoryRead, PermAuditRead, PermConsentRead, PermPersonalRead, PermIncidentRead},
+		PermIncidentRead, PermIncidentDeclare, PermRequestRead, PermRequestManage},
+	RoleAuditor: {PermInventoryRead, PermAuditRead, PermConsentRead, PermPersonalRead, PermIncidentRead, PermRequestRead},
 	// SPEC §3: an integration records consents and asks for decisions,
 	// and reads no personal information beyond consent state.
 	RoleIntegration: {PermInventoryRead, PermConsentWrite, PermConsentRead, PermBannerWrite},
