@@ -23,6 +23,7 @@ import (
 	"privaq/internal/org"
 	"privaq/internal/policy"
 	"privaq/internal/public"
+	"privaq/internal/rights"
 	"privaq/internal/server"
 	"privaq/internal/web"
 	"privaq/internal/webhook"
@@ -120,6 +121,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	webhooks := &webhook.Service{Store: db, Clock: privaq.SystemClock{}}
 	incidents := &incident.Service{Store: db, Inventory: db, Clock: privaq.SystemClock{}, Wake: wake}
+	requests := &rights.Service{Store: db, Inventory: db, Orgs: db, Clock: privaq.SystemClock{}, BaseURL: base, Wake: wake}
 	pages, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: policies, Consents: consents, Audit: db, Log: log,
 		Outbox: &mail.Outbox{Store: db, Audit: db}, MailConfigured: sender != nil, Webhooks: webhooks, Incidents: incidents,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), BaseURL: base})
@@ -130,7 +132,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Log: log,
 		DB:  db,
 		API: &api.API{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: policies, Consents: consents, Audit: db, Log: log,
-			Webhooks: webhooks, Incidents: incidents,
+			Webhooks: webhooks, Incidents: incidents, Rights: requests,
 			BaseURL: base},
 		Web:     pages,
 		Public:  pub,
@@ -183,7 +185,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	remindersDone := make(chan struct{})
 	reminders := &incident.Reminder{Store: db, Inventory: db, Orgs: db, Clock: privaq.SystemClock{}, Log: log, BaseURL: base, Wake: wake}
 	go func() { defer close(remindersDone); reminders.Run(jobsCtx, reminderInterval, leader.Lead) }()
-	defer func() { stopJobs(); <-jobsDone; <-hooksDone; <-remindersDone; leader.Close() }()
+	// Reminders of rights requests due in 7 and 2 days; each goes once.
+	dueDone := make(chan struct{})
+	due := &rights.Reminder{Service: requests, Users: db, Log: log}
+	go func() { defer close(dueDone); due.Run(jobsCtx, reminderInterval, leader.Lead) }()
+	defer func() {
+		stopJobs()
+		<-jobsDone
+		<-hooksDone
+		<-remindersDone
+		<-dueDone
+		leader.Close()
+	}()
 	log.Info("listening", "addr", ln.Addr().String(), "url", base, "engine", db.Engine(), "version", buildVersion())
 	fmt.Fprintf(stdout, "privaq %s listening on %s (%s)\n", buildVersion(), base, db.Engine())
 	if demo != nil {

@@ -18,6 +18,7 @@ import (
 	"privaq/internal/inventory"
 	"privaq/internal/org"
 	"privaq/internal/policy"
+	"privaq/internal/rights"
 	"privaq/internal/webhook"
 )
 
@@ -41,6 +42,7 @@ type API struct {
 	Consents  *consent.Service
 	Webhooks  *webhook.Service
 	Incidents *incident.Service
+	Rights    *rights.Service
 	Audit     audit.Store
 	Log       *slog.Logger
 	BaseURL   string         // public URL, for links in rendered policies

@@ -25,6 +25,7 @@ import (
 	"privaq/internal/inventory"
 	"privaq/internal/org"
 	"privaq/internal/policy"
+	"privaq/internal/rights"
 	"privaq/internal/store"
 	"privaq/internal/store/storetest"
 	"privaq/internal/webhook"
@@ -93,7 +94,8 @@ func newTestAPI(t *testing.T, dbURL string) *testAPI {
 	ta.cons = &consent.Service{Store: db, Writer: writer, Sources: db, Audit: db, Clock: ta.orgs.Clock}
 	api := &API{Orgs: ta.orgs, OrgStore: db, Inventory: ta.inv, Policies: ta.pol, Consents: ta.cons, Audit: db, Log: log,
 		Webhooks:  &webhook.Service{Store: db, Clock: ta.orgs.Clock},
-		Incidents: &incident.Service{Store: db, Inventory: db, Clock: ta.orgs.Clock}}
+		Incidents: &incident.Service{Store: db, Inventory: db, Clock: ta.orgs.Clock},
+		Rights:    &rights.Service{Store: db, Inventory: db, Orgs: db, Clock: ta.orgs.Clock, BaseURL: "https://privacy.example"}}
 	mux := http.NewServeMux()
 	api.Routes(mux)
 	ta.srv = httptest.NewServer(mux)

@@ -125,6 +125,7 @@ func (b *builder) op(method, path string, o operation) {
 			{"{key}", pathParam("key", "The item's key, a stable slug chosen by the user.", str("pattern", keyPattern))},
 			{"{id}", pathParam("id", "The API token's id.", obj{"type": "integer", "format": "int64"})},
 			{"{n}", pathParam("n", "The policy version's number.", obj{"type": "integer", "minimum": 1})},
+			{"{request}", pathParam("request", "The request's id.", obj{"type": "integer", "format": "int64", "minimum": 1})},
 		} {
 			if strings.Contains(path, p.name) {
 				params = append(params, p.p)
@@ -452,6 +453,7 @@ func buildOpenAPI() []byte {
 	b.consentOps(o)
 	b.webhookOps(o)
 	b.incidentOps(o)
+	b.requestOps(o)
 	b.bannerOps(o)
 
 	b.op("GET", o+"/checks", operation{id: "getChecks", summary: "Run the compliance check on the inventory", tag: comp,
@@ -499,6 +501,7 @@ func buildOpenAPI() []byte {
 			{"name": meta}, {"name": orgs}, {"name": inv, "description": "The inventory: the single source of truth for the policy, the banner, retention and requests."},
 			{"name": "policies", "description": "Versions of the privacy policy: drafts, publication, notice period (SPEC §6)."},
 			{"name": "incidents", "description": "The register of confidentiality incidents and their notices (SPEC §10)."},
+			{"name": "requests", "description": "Rights requests: deadlines, identity, written answers (SPEC §9)."},
 			{"name": comp}, {"name": aud}, {"name": access, "description": "API tokens and staff members (officers only)."},
 		},
 		"security": []obj{{"bearer": []string{}}},

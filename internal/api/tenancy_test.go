@@ -92,6 +92,9 @@ func (ta *testAPI) call(t *testing.T, r Route, slug, token string) request {
 	if strings.Contains(r.Pattern, "{incident}") {
 		path = strings.Replace(path, "{incident}", ta.incidentOfA(t), 1)
 	}
+	if strings.Contains(r.Pattern, "{request}") {
+		path = strings.Replace(path, "{request}", ta.requestOfA(t), 1)
+	}
 	path = strings.Replace(path, "{subject}", "visitor-1", 1)
 	if r.Method == "GET" && rest == "/decisions" {
 		path += "?subject=visitor-1&purpose=newsletter"
@@ -134,6 +137,8 @@ func (ta *testAPI) call(t *testing.T, r Route, slug, token string) request {
 		req.body = `{"email":"intruder@example.org","role":"officer"}`
 	case rest == "/banner":
 		req.body = `{"position":"center","reconsent_months":6}`
+	case strings.HasPrefix(rest, "/requests"):
+		req.body = requestBody(rest)
 	case strings.HasPrefix(rest, "/incident"):
 		req.body, req.contentType = incidentBody(rest)
 	default:

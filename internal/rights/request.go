@@ -175,21 +175,21 @@ type Request struct {
 	// organization's databases (email, customer id…), keyed by name.
 	Identifiers map[string]string `json:"identifiers"`
 
-	ReceivedAt    time.Time  `json:"received_at"`
-	ConfirmedAt   *time.Time `json:"confirmed_at"`
-	DueAt         time.Time  `json:"due_at"`
-	OriginalDueAt time.Time  `json:"original_due_at"`
-	ExtendedAt    *time.Time `json:"extended_at"`
-	Identity      *Identity  `json:"identity"`
-	AssigneeID    privaq.UserID
-	Assignee      string     `json:"assignee"`
-	Outcome       Outcome    `json:"outcome,omitempty"`
-	Reasons       Text       `json:"reasons"`
-	Articles      []string   `json:"articles"`
-	AnsweredAt    *time.Time `json:"answered_at"`
-	ClosedAt      *time.Time `json:"closed_at"`
-	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
+	ReceivedAt    time.Time     `json:"received_at"`
+	ConfirmedAt   *time.Time    `json:"confirmed_at"`
+	DueAt         time.Time     `json:"due_at"`
+	OriginalDueAt time.Time     `json:"original_due_at"`
+	ExtendedAt    *time.Time    `json:"extended_at"`
+	Identity      *Identity     `json:"identity"`
+	AssigneeID    privaq.UserID `json:"assignee_id"`
+	Assignee      string        `json:"assignee"`
+	Outcome       Outcome       `json:"outcome,omitempty"`
+	Reasons       Text          `json:"reasons"`
+	Articles      []string      `json:"articles"`
+	AnsweredAt    *time.Time    `json:"answered_at"`
+	ClosedAt      *time.Time    `json:"closed_at"`
+	CreatedAt     time.Time     `json:"created_at"`
+	UpdatedAt     time.Time     `json:"updated_at"`
 
 	Events  []Event  `json:"events"`
 	Letters []Letter `json:"letters"`
