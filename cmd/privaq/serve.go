@@ -115,13 +115,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("cookie banner: %w", err)
 	}
-	pub, err := public.New(public.Config{OrgStore: db, Policies: policies, Ledger: consents, Log: log, BaseURL: base, Banner: cookieBanner})
+	requests := &rights.Service{Store: db, Inventory: db, Orgs: db, Clock: privaq.SystemClock{}, BaseURL: base, Wake: wake}
+	pub, err := public.New(public.Config{OrgStore: db, Policies: policies, Ledger: consents, Log: log, BaseURL: base, Banner: cookieBanner, Rights: requests})
 	if err != nil {
 		return fmt.Errorf("public pages: %w", err)
 	}
 	webhooks := &webhook.Service{Store: db, Clock: privaq.SystemClock{}}
 	incidents := &incident.Service{Store: db, Inventory: db, Clock: privaq.SystemClock{}, Wake: wake}
-	requests := &rights.Service{Store: db, Inventory: db, Orgs: db, Clock: privaq.SystemClock{}, BaseURL: base, Wake: wake}
 	pages, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: policies, Consents: consents, Audit: db, Log: log,
 		Outbox: &mail.Outbox{Store: db, Audit: db}, MailConfigured: sender != nil, Webhooks: webhooks, Incidents: incidents,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), BaseURL: base})

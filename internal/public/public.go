@@ -27,6 +27,7 @@ import (
 	"privaq/internal/i18n"
 	"privaq/internal/org"
 	"privaq/internal/policy"
+	"privaq/internal/rights"
 )
 
 //go:embed templates static
@@ -51,6 +52,8 @@ type Config struct {
 	BaseURL  string // public URL of the instance, for links inside policies
 	// Banner serves the cookie banner and its consent endpoint under
 	// /o/{org}; nil to serve none.
+	// Rights takes the requests of the public form; nil to serve none.
+	Rights *rights.Service
 	Banner interface {
 		Routes(mux *http.ServeMux, prefix string)
 	}
@@ -106,6 +109,9 @@ func (p *Public) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+o+"/privacy.json", p.handleJSON)
 	mux.HandleFunc("GET "+o+"/ledger/key", p.handleLedgerKey)
 	p.subscribeRoutes(mux, o)
+	if p.Rights != nil {
+		p.requestRoutes(mux, o)
+	}
 	if p.Banner != nil {
 		p.Banner.Routes(mux, o)
 	}
@@ -208,7 +214,9 @@ func (p *Public) render(w http.ResponseWriter, r *http.Request, name string, pg 
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-cache")
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-cache")
+	}
 	h.Set("Vary", "Accept-Language")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")

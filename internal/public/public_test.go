@@ -17,6 +17,7 @@ import (
 	"privaq/internal/org"
 	"privaq/internal/policy"
 	"privaq/internal/public"
+	"privaq/internal/rights"
 	"privaq/internal/store"
 	"privaq/internal/store/storetest"
 )
@@ -29,6 +30,7 @@ type site struct {
 	inv   *inventory.Service
 	clock *privaq.ManualClock
 	org   org.Org
+	db    *store.DB
 }
 
 func newSite(t *testing.T, db *store.DB) *site {
@@ -44,7 +46,9 @@ func newSite(t *testing.T, db *store.DB) *site {
 		t.Fatal(err)
 	}
 	pol := &policy.Service{Store: db, Subscribers: db, Inventory: inv, Clock: c, BaseURL: "https://privacy.example.org"}
-	p, err := public.New(public.Config{OrgStore: db, Policies: pol, Log: slog.New(slog.NewTextHandler(t.Output(), nil)), BaseURL: "https://privacy.example.org"})
+	req := &rights.Service{Store: db, Inventory: db, Orgs: db, Clock: c, BaseURL: "https://privacy.example.org"}
+	p, err := public.New(public.Config{OrgStore: db, Policies: pol, Log: slog.New(slog.NewTextHandler(t.Output(), nil)), BaseURL: "https://privacy.example.org",
+		Rights: req})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +56,7 @@ func newSite(t *testing.T, db *store.DB) *site {
 	p.Routes(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &site{srv: srv, pol: pol, inv: inv, clock: c, org: o}
+	return &site{srv: srv, pol: pol, inv: inv, clock: c, org: o, db: db}
 }
 
 type page struct {
