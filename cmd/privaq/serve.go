@@ -123,7 +123,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	webhooks := &webhook.Service{Store: db, Clock: privaq.SystemClock{}}
 	incidents := &incident.Service{Store: db, Inventory: db, Clock: privaq.SystemClock{}, Wake: wake}
 	pages, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: policies, Consents: consents, Audit: db, Log: log,
-		Outbox: &mail.Outbox{Store: db, Audit: db}, MailConfigured: sender != nil, Webhooks: webhooks, Incidents: incidents,
+		Outbox: &mail.Outbox{Store: db, Audit: db}, MailConfigured: sender != nil, Webhooks: webhooks, Incidents: incidents, Rights: requests,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), BaseURL: base})
 	if err != nil {
 		return fmt.Errorf("admin pages: %w", err)

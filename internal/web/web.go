@@ -30,6 +30,7 @@ import (
 	"privaq/internal/mail"
 	"privaq/internal/org"
 	"privaq/internal/policy"
+	"privaq/internal/rights"
 	"privaq/internal/webhook"
 )
 
@@ -54,6 +55,7 @@ type Config struct {
 	Consents  *consent.Service  // the ledger; the consent pages are 404 without it
 	Webhooks  *webhook.Service  // endpoints and deliveries; the webhook pages are 404 without it
 	Incidents *incident.Service // the register of incidents; its pages are 404 without it
+	Rights    *rights.Service   // rights requests; their pages are 404 without it
 	// MailConfigured says whether an SMTP server sends the outbox.
 	MailConfigured bool
 	Log            *slog.Logger

@@ -25,6 +25,7 @@ import (
 	"privaq/internal/mail"
 	"privaq/internal/org"
 	"privaq/internal/policy"
+	"privaq/internal/rights"
 	"privaq/internal/server"
 	"privaq/internal/store"
 	"privaq/internal/store/storetest"
@@ -58,7 +59,8 @@ func newTestSite(t *testing.T, dbURL string) *testSite {
 	cons := &consent.Service{Store: db, Writer: writer, Sources: db, Audit: db, Clock: privaq.SystemClock{}}
 	w, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: pol, Consents: cons, Audit: db, Log: log,
 		Outbox: &mail.Outbox{Store: db, Audit: db}, Webhooks: &webhook.Service{Store: db, Clock: privaq.SystemClock{}},
-		Incidents: &incident.Service{Store: db, Inventory: db, Clock: privaq.SystemClock{}}})
+		Incidents: &incident.Service{Store: db, Inventory: db, Clock: privaq.SystemClock{}},
+		Rights:    &rights.Service{Store: db, Inventory: db, Orgs: db, Clock: privaq.SystemClock{}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -640,6 +640,11 @@ for k in catalog_requests.T:
     if k in T:
         raise SystemExit("duplicate key " + k)
 T.update(catalog_requests.T)
+import catalog_requests_admin
+for k in catalog_requests_admin.T:
+    if k in T:
+        raise SystemExit("duplicate key " + k)
+T.update(catalog_requests_admin.T)
 # French typography, applied to every French text so no entry can forget it:
 # no-break space before « : ; ? ! », inside guillemets, and before a unit
 # written after a number ("15 minutes" stays together).
