@@ -18,6 +18,7 @@ import (
 	"privaq/internal/browsertest"
 	"privaq/internal/inventory"
 	"privaq/internal/policy"
+	"privaq/internal/rights"
 	"privaq/internal/store/storetest"
 )
 
@@ -83,6 +84,32 @@ func TestPublicBrowser(t *testing.T) {
 					}
 				})
 			}
+		}
+	})
+	t.Run("Requests", func(t *testing.T) {
+		svc := &rights.Service{Store: s.db, Inventory: s.db, Orgs: s.db, Clock: s.clock, BaseURL: "https://privacy.example.org"}
+		if _, err := svc.Create(ctx, privaq.System(s.org.ID), s.org.ID, rights.Input{Type: rights.TypeAccess,
+			Requester: rights.Person{Name: "Élise Tremblay", Email: "elise@exemple.qc.ca"}, Channel: rights.ChannelMail}); err != nil {
+			t.Fatal(err)
+		}
+		acks := s.mailsOf(t, "request.acknowledgement")
+		m := requestLinkRE.FindStringSubmatch(acks[0])
+		for _, lang := range []string{"fr", "en"} {
+			t.Run(lang, func(t *testing.T) {
+				browsertest.ShotOnFailure(t, tab)
+				publicOpen(t, tab, base+"/requests/new?lang="+lang, lang)
+				publicLandmarks(t, tab)
+				browsertest.Audit(t, tab, script, "request form "+lang)
+				browsertest.Screenshot(t, tab, "public-request-form-"+lang)
+				// Sent empty, without JavaScript: the errors beside their
+				// fields pass the audit too.
+				browsertest.Do(t, tab, "submit empty", chromedp.Click(`form.request button[type=submit]`), chromedp.WaitVisible(`#err-type`))
+				browsertest.Audit(t, tab, script, "request form errors "+lang)
+				browsertest.Screenshot(t, tab, "public-request-errors-"+lang)
+				publicOpen(t, tab, base+"/requests/status?t="+m[2]+"&lang="+lang, lang)
+				browsertest.Audit(t, tab, script, "request status "+lang)
+				browsertest.Screenshot(t, tab, "public-request-status-"+lang)
+			})
 		}
 	})
 	t.Run("Diff", func(t *testing.T) {

@@ -89,7 +89,7 @@ func TestRequestForm(t *testing.T) {
 		s.postForm(t, "/o/alpha/requests/confirm?lang=fr", url.Values{"t": {m[2]}}).want(t, 400, "n’est pas valide")
 
 		acks := s.mailsOf(t, "request.acknowledgement")
-		if len(acks) != 1 || !strings.Contains(acks[0], "Léo Tremblay") {
+		if len(acks) != 1 || !strings.Contains(acks[0], "Léo Tremblay") || !strings.Contains(acks[0], "référence est REQ-2026-001") {
 			t.Fatalf("acknowledgement: got %q", acks)
 		}
 		st := requestLinkRE.FindStringSubmatch(acks[0])

@@ -295,6 +295,9 @@ func TestStaffWorkflowPrivate(t *testing.T) {
 		if len(got.Letters) != 2 || got.Letters[1].Kind != rights.LetterAnswer {
 			t.Fatalf("letters: got %+v", got.Letters)
 		}
+		if ack := got.Letters[0]; !strings.Contains(ack.Subject, "REQ-2026-001") || !strings.Contains(ack.Text, "référence est REQ-2026-001") {
+			t.Fatalf("acknowledgement without its reference: %s\n%s", ack.Subject, ack.Text)
+		}
 		answer := got.Letters[1].Text
 		for _, want := range []string{"en partie", "P 40", "Commission d’accès à l’information", "d’examiner la mésentente", "30 jours qui suivent"} {
 			if !strings.Contains(answer, want) {

@@ -53,8 +53,9 @@ const (
 // entry, its events, its letters and their emails.
 type Store interface {
 	audit.Store
-	// CreateRequest numbers r (REQ-year-number) and stores it.
-	CreateRequest(ctx context.Context, org privaq.OrgID, r *Request, t Tokens, c Change, e audit.Entry) error
+	// CreateRequest numbers r (REQ-year-number), then stores it with what
+	// fn, given the numbered request, writes beside it.
+	CreateRequest(ctx context.Context, org privaq.OrgID, r *Request, t Tokens, e audit.Entry, fn func(*Request) (Change, error)) error
 	Requests(ctx context.Context, org privaq.OrgID, f Filter) ([]Request, error)
 	// Request returns one request with its events and letters.
 	Request(ctx context.Context, org privaq.OrgID, id ID) (Request, error)
@@ -250,7 +251,7 @@ func (s *Service) Submit(ctx context.Context, orgID privaq.OrgID, in Input, clie
 	}
 	c := Change{Events: []Event{{At: now, By: "requester", Action: "submitted"}}, Mail: []pqmail.Message{msg}}
 	e := audit.Entry{OrgID: orgID, Kind: privaq.ActorSystem, Action: "request.submit", Detail: map[string]any{"type": string(r.Type)}, IP: client}
-	if err := s.Store.CreateRequest(ctx, orgID, r, t, c, e); err != nil {
+	if err := s.Store.CreateRequest(ctx, orgID, r, t, e, func(*Request) (Change, error) { return c, nil }); err != nil {
 		return err
 	}
 	s.wake()
@@ -337,16 +338,16 @@ func (s *Service) Create(ctx context.Context, actor privaq.Actor, orgID privaq.O
 	if err != nil {
 		return Request{}, err
 	}
-	var t Tokens
-	c := Change{Events: []Event{{At: now, actor: actor, Action: "entered", Detail: map[string]any{"channel": string(r.Channel)}}}}
 	status := newToken()
-	t.StatusHash = TokenHash(status)
-	l, err := s.letter(oi, r, LetterAcknowledgement, letterData{StatusToken: status}, now)
+	t := Tokens{StatusHash: TokenHash(status)}
+	e := audit.New(actor, "request.create", "", map[string]any{"type": string(r.Type)})
+	// The acknowledgement names the reference, known once numbered.
+	err = s.Store.CreateRequest(ctx, orgID, r, t, e, func(r *Request) (Change, error) {
+		l, err := s.letter(oi, r, LetterAcknowledgement, letterData{StatusToken: status}, now)
+		return Change{Events: []Event{{At: now, actor: actor, Action: "entered", Detail: map[string]any{"channel": string(r.Channel)}}},
+			Letters: []OutLetter{l}}, err
+	})
 	if err != nil {
-		return Request{}, err
-	}
-	c.Letters = append(c.Letters, l)
-	if err := s.Store.CreateRequest(ctx, orgID, r, t, c, audit.New(actor, "request.create", "", map[string]any{"type": string(r.Type)})); err != nil {
 		return Request{}, err
 	}
 	s.wake()

@@ -123,7 +123,8 @@ func (db *DB) requestEmailIndex(ctx context.Context, q querier, org privaq.OrgID
 
 // CreateRequest numbers and stores a new request with its first events,
 // letters and emails.
-func (db *DB) CreateRequest(ctx context.Context, org privaq.OrgID, r *rights.Request, t rights.Tokens, c rights.Change, e audit.Entry) error {
+func (db *DB) CreateRequest(ctx context.Context, org privaq.OrgID, r *rights.Request, t rights.Tokens, e audit.Entry,
+	fn func(*rights.Request) (rights.Change, error)) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO request_settings (org_id, updated_at) VALUES ($1, $2) ON CONFLICT (org_id) DO NOTHING`,
 			org, micros(r.CreatedAt)); err != nil {
@@ -136,6 +137,10 @@ func (db *DB) CreateRequest(ctx context.Context, org privaq.OrgID, r *rights.Req
 		}
 		r.OrgID = org
 		r.Reference = fmt.Sprintf("REQ-%d-%03d", r.ReceivedAt.Year(), n)
+		c, err := fn(r)
+		if err != nil {
+			return err
+		}
 		sealed, articles, err := db.sealRequest(ctx, tx, r)
 		if err != nil {
 			return err
