@@ -20,7 +20,7 @@ var ctx = context.Background()
 
 func TestCheck(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e engine, c *Conn) {
-		rep, err := Check(ctx, c, shopMapping())
+		rep, err := Check(ctx, c, SampleMapping())
 		if err != nil {
 			t.Fatalf("check: %v", err)
 		}
@@ -42,7 +42,7 @@ func TestCheck(t *testing.T) {
 		if _, err := e.admin.Exec(`CREATE INDEX items_order ON order_items (order_id)`); err != nil {
 			t.Fatal(err)
 		}
-		rep, _ = Check(ctx, c, shopMapping())
+		rep, _ = Check(ctx, c, SampleMapping())
 		if !rep.Tables[2].Indexed {
 			t.Error("order_items.order_id still reported without an index after CREATE INDEX")
 		}
@@ -73,7 +73,7 @@ func TestCheck(t *testing.T) {
 			{"twice", func(m []Table) []Table { return append(m, m[4]) }, "tables[6].name"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				_, err := Check(ctx, c, tc.edit(shopMapping()))
+				_, err := Check(ctx, c, tc.edit(SampleMapping()))
 				if f := fieldOf(err); f != tc.field {
 					t.Fatalf("got field %q (%v), want %q", f, err, tc.field)
 				}
@@ -99,7 +99,7 @@ func fieldOf(err error) string {
 
 func TestCollect(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e engine, c *Conn) {
-		got, err := Collect(ctx, c, shopMapping(), alice)
+		got, err := Collect(ctx, c, SampleMapping(), alice)
 		if err != nil {
 			t.Fatalf("collect: %v", err)
 		}
@@ -124,7 +124,7 @@ func TestCollect(t *testing.T) {
 		}
 
 		// An identifier the request lacks skips the tables matched on it.
-		got, err = Collect(ctx, c, shopMapping(), Identifiers{"customer_id": "1"})
+		got, err = Collect(ctx, c, SampleMapping(), Identifiers{"customer_id": "1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,7 +135,7 @@ func TestCollect(t *testing.T) {
 		}
 
 		// The archive.
-		got, _ = Collect(ctx, c, shopMapping(), alice)
+		got, _ = Collect(ctx, c, SampleMapping(), alice)
 		var buf bytes.Buffer
 		at := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
 		if err := WriteArchive(&buf, "fr", ArchiveMeta{Reference: "REQ-2026-001", Organization: "Thé Boréal", GeneratedAt: at},
@@ -168,7 +168,7 @@ func TestCollect(t *testing.T) {
 
 		// A value a spreadsheet would run as a formula is defused in the
 		// CSV and exact in the JSON.
-		got, _ = Collect(ctx, c, shopMapping(), Identifiers{"email": "=cmd@example.org"})
+		got, _ = Collect(ctx, c, SampleMapping(), Identifiers{"email": "=cmd@example.org"})
 		buf.Reset()
 		WriteArchive(&buf, "en", ArchiveMeta{Reference: "REQ-2026-002", Organization: "Thé Boréal", GeneratedAt: at}, []Source{{Connector: "shop", Tables: got}})
 		files = unzip(t, buf.Bytes())
@@ -231,7 +231,7 @@ func snapshot(t *testing.T, e engine) map[string][]string {
 func TestPlanErase(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e engine, c *Conn) {
 		before := snapshot(t, e)
-		plan, err := PlanErase(ctx, c, shopMapping(), alice, 5)
+		plan, err := PlanErase(ctx, c, SampleMapping(), alice, 5)
 		if err != nil {
 			t.Fatalf("dry run: %v", err)
 		}
@@ -265,7 +265,7 @@ func TestErase(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e engine, c *Conn) {
 		before := snapshot(t, e)
 		key := []byte("organization key")
-		res, err := Erase(ctx, c, shopMapping(), alice, key)
+		res, err := Erase(ctx, c, SampleMapping(), alice, key)
 		if err != nil {
 			t.Fatalf("erase: %v", err)
 		}
@@ -317,7 +317,7 @@ func TestErase(t *testing.T) {
 			t.Errorf("hash %v, stored %v", h1, value(email))
 		}
 		// Once erased, there is nothing left to find.
-		plan, err := PlanErase(ctx, c, shopMapping(), alice, 5)
+		plan, err := PlanErase(ctx, c, SampleMapping(), alice, 5)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -341,7 +341,7 @@ func contains(list []string, s string) bool {
 // A failing table rolls back every table of the database.
 func TestEraseRollsBack(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e engine, c *Conn) {
-		m := shopMapping()
+		m := SampleMapping()
 		// Deleting customers while their orders stay is refused by the
 		// orders foreign key, after tickets and newsletter were deleted.
 		m[0].Erasure, m[0].Columns = ErasureDelete, nil
@@ -377,7 +377,7 @@ func TestRectify(t *testing.T) {
 			{Table: "orders", Column: "shipping_address", Value: "40 rue Ontario, Montréal"},
 		}
 		before := snapshot(t, e)
-		res, err := Rectify(ctx, c, shopMapping(), alice, cors, true)
+		res, err := Rectify(ctx, c, SampleMapping(), alice, cors, true)
 		if err != nil {
 			t.Fatalf("dry run: %v", err)
 		}
@@ -387,7 +387,7 @@ func TestRectify(t *testing.T) {
 		if after := snapshot(t, e); fmt.Sprint(after) != fmt.Sprint(before) {
 			t.Error("the dry run changed the database")
 		}
-		if _, err := Rectify(ctx, c, shopMapping(), alice, cors, false); err != nil {
+		if _, err := Rectify(ctx, c, SampleMapping(), alice, cors, false); err != nil {
 			t.Fatal(err)
 		}
 		var name, email string
@@ -410,13 +410,13 @@ func TestRectify(t *testing.T) {
 			{Correction{Table: "customers", Column: "nickname", Value: "y"}, "corrections"},
 			{Correction{Table: "customers", Column: "name = 'x' --", Value: "y"}, "corrections[0].column"},
 		} {
-			if _, err := Rectify(ctx, c, shopMapping(), alice, []Correction{tc.cor}, false); fieldOf(err) != tc.field {
+			if _, err := Rectify(ctx, c, SampleMapping(), alice, []Correction{tc.cor}, false); fieldOf(err) != tc.field {
 				t.Errorf("%+v: got %v, want field %s", tc.cor, err, tc.field)
 			}
 		}
 		// A value that does not fit is refused, nothing changed.
 		before = snapshot(t, e)
-		_, err = Rectify(ctx, c, shopMapping(), Identifiers{"email": "alice@example.net"},
+		_, err = Rectify(ctx, c, SampleMapping(), Identifiers{"email": "alice@example.net"},
 			[]Correction{{Table: "customers", Column: "name", Value: "ok"}, {Table: "customers", Column: "email", Value: "bob@example.org"}}, false)
 		if pe := (*privaq.Error)(nil); !errors.As(err, &pe) || pe.Rule != "refused" || strings.Contains(err.Error(), "bob@") {
 			t.Errorf("duplicate email: got %v, want a unique refusal without the value", err)

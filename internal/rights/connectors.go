@@ -1,8 +1,3 @@
-//go:build wip_connectors
-
-// Work in progress (issue 6): built only with -tags wip_connectors until
-// package internal/connector lands; see the closing note of stop 12.
-
 package rights
 
 import (
@@ -166,35 +161,59 @@ type ConnectorInput struct {
 
 func connectorTarget(key string) string { return "connector/" + key }
 
-// protected refuses a DSN that reaches privaq's own database: an officer
-// of one organization must not read another's records through it.
+// protected refuses a DSN that reaches privaq's own database (an officer
+// of one organization would read every other's records through it) and a
+// SQLite file outside the directory the operator set aside for them.
 func (s *Service) protected(c connector.Config) error {
 	refuse := &privaq.Error{Code: privaq.EValidation, Field: "dsn", Message: "this DSN points at privaq's own database, which a connector may not reach",
 		FR: "Ce DSN désigne la base de données de privaq, qu’un connecteur ne peut pas atteindre."}
-	for _, p := range s.Protected {
-		if p == "" {
-			continue
+	if c.Kind == connector.KindSQLite {
+		if s.SQLiteDir == "" {
+			return &privaq.Error{Code: privaq.EValidation, Field: "dsn", Message: "SQLite connectors are disabled on this server (the operator sets PRIVAQ_CONNECTOR_DIR)",
+				FR: "Les connecteurs SQLite sont désactivés sur ce serveur (l’exploitant définit PRIVAQ_CONNECTOR_DIR)."}
 		}
-		switch c.Kind {
-		case connector.KindSQLite:
-			path := strings.TrimPrefix(strings.SplitN(c.DSN, "?", 2)[0], "file:")
-			a, err1 := filepath.Abs(path)
-			b, err2 := filepath.Abs(p)
-			if err1 == nil && err2 == nil {
-				if rel, err := filepath.Rel(b, a); err == nil && !strings.HasPrefix(rel, "..") {
-					return refuse
-				}
-			}
-		case connector.KindPostgres:
-			u1, err1 := url.Parse(c.DSN)
-			u2, err2 := url.Parse(p)
-			if err1 == nil && err2 == nil && strings.HasPrefix(p, "postgres") && u1.Hostname() == u2.Hostname() &&
-				port(u1) == port(u2) && strings.Trim(u1.Path, "/") == strings.Trim(u2.Path, "/") {
+		path := resolved(strings.TrimPrefix(strings.SplitN(c.DSN, "?", 2)[0], "file:"))
+		if !within(resolved(s.SQLiteDir), path) {
+			return &privaq.Error{Code: privaq.EValidation, Field: "dsn", Message: "a SQLite connector opens a file in " + s.SQLiteDir + " only",
+				FR: "Un connecteur SQLite n’ouvre qu’un fichier de " + s.SQLiteDir + "."}
+		}
+		for _, p := range s.Protected {
+			if p != "" && !strings.Contains(p, "://") && within(resolved(p), path) {
 				return refuse
 			}
 		}
+		return nil
+	}
+	if c.Kind != connector.KindPostgres {
+		return nil
+	}
+	for _, p := range s.Protected {
+		u1, err1 := url.Parse(c.DSN)
+		u2, err2 := url.Parse(p)
+		if err1 == nil && err2 == nil && strings.HasPrefix(p, "postgres") && u1.Hostname() == u2.Hostname() &&
+			port(u1) == port(u2) && strings.Trim(u1.Path, "/") == strings.Trim(u2.Path, "/") {
+			return refuse
+		}
 	}
 	return nil
+}
+
+// resolved is an absolute path with its symbolic links followed, so that
+// a link cannot lead out of the connectors' directory.
+func resolved(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	if r, err := filepath.EvalSymlinks(a); err == nil {
+		return r
+	}
+	return a
+}
+
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func port(u *url.URL) string {
@@ -257,7 +276,12 @@ func (s *Service) open(ctx context.Context, orgID privaq.OrgID, key string) (Con
 	if err != nil {
 		return c, nil, err
 	}
-	conn, err := connector.Open(ctx, connector.Config{Key: c.Key, Kind: c.Kind, DSN: dsn})
+	cfg := connector.Config{Key: c.Key, Kind: c.Kind, DSN: dsn}
+	// Checked again at each use: a link may have changed since.
+	if err := s.protected(cfg); err != nil {
+		return c, nil, err
+	}
+	conn, err := connector.Open(ctx, cfg)
 	return c, conn, err
 }
 

@@ -1,8 +1,3 @@
-//go:build wip_connectors
-
-// Work in progress (issue 6): built only with -tags wip_connectors until
-// package internal/connector lands; see the closing note of stop 12.
-
 package rights
 
 import (

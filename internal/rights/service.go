@@ -53,6 +53,7 @@ const (
 // entry, its events, its letters and their emails.
 type Store interface {
 	audit.Store
+	ConnectorStore
 	// CreateRequest numbers r (REQ-year-number), then stores it with what
 	// fn, given the numbered request, writes beside it.
 	CreateRequest(ctx context.Context, org privaq.OrgID, r *Request, t Tokens, e audit.Entry, fn func(*Request) (Change, error)) error
@@ -91,6 +92,13 @@ type Service struct {
 	BaseURL   string
 	// Wake, when set, is signalled after mail is queued.
 	Wake chan struct{}
+	// Protected lists privaq's own databases (a PostgreSQL URL, a SQLite
+	// file), which no connector may reach.
+	Protected []string
+	// SQLiteDir is the only directory where SQLite connectors may open a
+	// file: an officer must not read whatever file the server can. Empty
+	// disables SQLite connectors.
+	SQLiteDir string
 }
 
 // Public form limits: a network may file this many requests an hour, and

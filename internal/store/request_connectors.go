@@ -1,7 +1,3 @@
-//go:build wip_connectors
-
-// Work in progress (issue 6): see internal/rights/connectors.go.
-
 package store
 
 import (
