@@ -20,6 +20,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"privaq"
+	"privaq/internal/connector"
 	"privaq/internal/consent"
 	"privaq/internal/incident"
 	"privaq/internal/inventory"
@@ -49,6 +50,8 @@ type testAPI struct {
 	tokenIDs map[privaq.Role]privaq.TokenID
 	bOfficer string
 	router   routers.Router
+	// shopDir holds the sample shop, the SQLite connector of org A.
+	shopDir string
 }
 
 // tokenName is the name of org A's token of a role, as the audit log shows it.
@@ -86,6 +89,10 @@ func newTestAPI(t *testing.T, dbURL string) *testAPI {
 	if ta.bOfficer, _, err = ta.orgs.CreateToken(ctx, privaq.System(ta.b.ID), ta.b.ID, privaq.RoleOfficer, "b-officer"); err != nil {
 		t.Fatalf("create B's token: %v", err)
 	}
+	ta.shopDir = t.TempDir()
+	if err := connector.CreateSample(ctx, filepath.Join(ta.shopDir, "shop.db")); err != nil {
+		t.Fatal(err)
+	}
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))
 	writer := consent.NewWriter(db, ta.orgs.Clock, log)
 	wctx, stop := context.WithCancel(context.Background())
@@ -95,7 +102,7 @@ func newTestAPI(t *testing.T, dbURL string) *testAPI {
 	api := &API{Orgs: ta.orgs, OrgStore: db, Inventory: ta.inv, Policies: ta.pol, Consents: ta.cons, Audit: db, Log: log,
 		Webhooks:  &webhook.Service{Store: db, Clock: ta.orgs.Clock},
 		Incidents: &incident.Service{Store: db, Inventory: db, Clock: ta.orgs.Clock},
-		Rights:    &rights.Service{Store: db, Inventory: db, Orgs: db, Clock: ta.orgs.Clock, BaseURL: "https://privacy.example"}}
+		Rights:    &rights.Service{Store: db, Inventory: db, Orgs: db, Clock: ta.orgs.Clock, BaseURL: "https://privacy.example", SQLiteDir: ta.shopDir}}
 	mux := http.NewServeMux()
 	api.Routes(mux)
 	ta.srv = httptest.NewServer(mux)

@@ -126,6 +126,8 @@ func (b *builder) op(method, path string, o operation) {
 			{"{id}", pathParam("id", "The API token's id.", obj{"type": "integer", "format": "int64"})},
 			{"{n}", pathParam("n", "The policy version's number.", obj{"type": "integer", "minimum": 1})},
 			{"{request}", pathParam("request", "The request's id.", obj{"type": "integer", "format": "int64", "minimum": 1})},
+			{"{export}", pathParam("export", "The archive's id.", obj{"type": "integer", "format": "int64", "minimum": 1})},
+			{"{run}", pathParam("run", "The run's id.", obj{"type": "integer", "format": "int64", "minimum": 1})},
 		} {
 			if strings.Contains(path, p.name) {
 				params = append(params, p.p)
@@ -454,6 +456,7 @@ func buildOpenAPI() []byte {
 	b.webhookOps(o)
 	b.incidentOps(o)
 	b.requestOps(o)
+	b.connectorOps(o)
 	b.bannerOps(o)
 
 	b.op("GET", o+"/checks", operation{id: "getChecks", summary: "Run the compliance check on the inventory", tag: comp,

@@ -74,6 +74,7 @@ func (a *API) Routes(mux *http.ServeMux) []Route {
 	handle("GET", o+"/incident-settings", a.wrap(a.handleIncidentSettingsGet))
 	handle("PUT", o+"/incident-settings", a.wrap(a.handleIncidentSettingsPut))
 	a.requestRoutes(handle, o)
+	a.connectorRoutes(handle, o)
 	handle("GET", o+"/checks", a.wrap(a.handleChecks))
 	handle("GET", o+"/audit", a.wrap(a.handleAudit))
 	handle("GET", o+"/tokens", a.wrap(a.handleTokensList))

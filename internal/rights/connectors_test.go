@@ -191,19 +191,19 @@ func TestEraseNeedsSecondPerson(t *testing.T) {
 		if n := count(t, path, `SELECT COUNT(*) FROM support_tickets`); n != 2 {
 			t.Fatalf("the dry run changed the shop: %d tickets", n)
 		}
-		if _, err := f.svc.Approve(ctx, f.staff, f.a.ID, r.ID, run.ID); !privaq.IsCode(err, privaq.EForbidden) {
+		if _, err := f.svc.Approve(ctx, f.staff, f.a.ID, r.ID, run.ID, run.Kind); !privaq.IsCode(err, privaq.EForbidden) {
 			t.Fatalf("approval by its planner: got %v, want forbidden", err)
 		}
-		if _, err := f.svc.Approve(ctx, f.integration, f.a.ID, r.ID, run.ID); !privaq.IsCode(err, privaq.EForbidden) {
+		if _, err := f.svc.Approve(ctx, f.integration, f.a.ID, r.ID, run.ID, run.Kind); !privaq.IsCode(err, privaq.EForbidden) {
 			t.Fatalf("approval by a token: got %v, want forbidden", err)
 		}
-		if _, err := f.svc.Approve(ctx, f.bOfficer, f.b.ID, r.ID, run.ID); err == nil {
+		if _, err := f.svc.Approve(ctx, f.bOfficer, f.b.ID, r.ID, run.ID, run.Kind); err == nil {
 			t.Fatal("another organization approved the run")
 		}
 		if n := count(t, path, `SELECT COUNT(*) FROM support_tickets`); n != 2 {
 			t.Fatalf("a refused approval changed the shop: %d tickets", n)
 		}
-		done, err := f.svc.Approve(ctx, f.officer, f.a.ID, r.ID, run.ID)
+		done, err := f.svc.Approve(ctx, f.officer, f.a.ID, r.ID, run.ID, run.Kind)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,7 +216,7 @@ func TestEraseNeedsSecondPerson(t *testing.T) {
 		if n := count(t, path, `SELECT COUNT(*) FROM audit_log WHERE customer_id = 1`); n != 2 {
 			t.Errorf("the legal hold lost rows: %d", n)
 		}
-		if _, err := f.svc.Approve(ctx, f.officer, f.a.ID, r.ID, run.ID); !privaq.IsCode(err, privaq.EConflict) {
+		if _, err := f.svc.Approve(ctx, f.officer, f.a.ID, r.ID, run.ID, run.Kind); !privaq.IsCode(err, privaq.EConflict) {
 			t.Errorf("a second approval: got %v, want conflict", err)
 		}
 		log, err := f.svc.Destructions(ctx, f.auditor, f.a.ID)
@@ -255,7 +255,7 @@ func TestRectifyRun(t *testing.T) {
 		if len(run.Plan) != 1 || run.Plan[0].Rows != 1 {
 			t.Fatalf("plan %+v", run.Plan)
 		}
-		if _, err := f.svc.Approve(ctx, f.officer, f.a.ID, r.ID, run.ID); err != nil {
+		if _, err := f.svc.Approve(ctx, f.officer, f.a.ID, r.ID, run.ID, run.Kind); err != nil {
 			t.Fatal(err)
 		}
 		if n := count(t, path, `SELECT COUNT(*) FROM customers WHERE name = 'Alice Tremblay-Roy'`); n != 1 {

@@ -149,12 +149,17 @@ func (s *Service) Runs(ctx context.Context, actor privaq.Actor, orgID privaq.Org
 
 // Approve carries out a planned run. The approver must be a staff member
 // other than the one who planned it: no one erases alone.
-func (s *Service) Approve(ctx context.Context, actor privaq.Actor, orgID privaq.OrgID, id ID, runID int64) (Run, error) {
+// A run of another kind than the one named is not found: approving an
+// erasure at a rectification's address is a mistake to stop.
+func (s *Service) Approve(ctx context.Context, actor privaq.Actor, orgID privaq.OrgID, id ID, runID int64, kind RunKind) (Run, error) {
 	r, ids, cs, err := s.actionable(ctx, actor, orgID, id)
 	if err != nil {
 		return Run{}, err
 	}
 	run, err := s.Store.ClaimRun(ctx, orgID, id, runID, func(run *Run) error {
+		if run.Kind != kind {
+			return privaq.Errorf(privaq.ENotFound, "there is no %s run %d on this request", kind, runID)
+		}
 		if run.Status != RunPlanned {
 			return &privaq.Error{Code: privaq.EConflict, Message: "this run was already carried out", FR: "Cette opération a déjà été exécutée."}
 		}
