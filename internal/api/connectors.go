@@ -194,16 +194,11 @@ func (a *API) handleExportGet(w http.ResponseWriter, r *http.Request, c *call) e
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/zip")
-	h.Set("Content-Disposition", `attachment; filename="`+ExportName(x)+`"`)
+	h.Set("Content-Disposition", `attachment; filename="`+x.FileName()+`"`)
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Length", strconv.Itoa(len(data)))
 	w.Write(data)
 	return nil
-}
-
-// ExportName is an archive's file name.
-func ExportName(x rights.Export) string {
-	return "access-" + strconv.FormatInt(int64(x.RequestID), 10) + "-" + x.CreatedAt.UTC().Format("20060102-150405") + ".zip"
 }
 
 type eraseBody struct {

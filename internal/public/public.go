@@ -140,6 +140,9 @@ func (p *Page) Date(t *time.Time) string {
 	return policy.Date(*t, p.Lang)
 }
 
+// Day writes a date in the page's language.
+func (p *Page) Day(t time.Time) string { return p.Date(&t) }
+
 // SwitchURL is the address of this page in lang, keeping the parameters
 // that say what the page shows (versions compared, a link's token).
 func (p *Page) SwitchURL(lang string) string {

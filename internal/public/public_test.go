@@ -31,6 +31,8 @@ type site struct {
 	clock *privaq.ManualClock
 	org   org.Org
 	db    *store.DB
+	// rights serves the requests; its SQLiteDir holds the sample shop.
+	rights *rights.Service
 }
 
 func newSite(t *testing.T, db *store.DB) *site {
@@ -46,7 +48,7 @@ func newSite(t *testing.T, db *store.DB) *site {
 		t.Fatal(err)
 	}
 	pol := &policy.Service{Store: db, Subscribers: db, Inventory: inv, Clock: c, BaseURL: "https://privacy.example.org"}
-	req := &rights.Service{Store: db, Inventory: db, Orgs: db, Clock: c, BaseURL: "https://privacy.example.org"}
+	req := &rights.Service{Store: db, Inventory: db, Orgs: db, Clock: c, BaseURL: "https://privacy.example.org", SQLiteDir: t.TempDir()}
 	p, err := public.New(public.Config{OrgStore: db, Policies: pol, Log: slog.New(slog.NewTextHandler(t.Output(), nil)), BaseURL: "https://privacy.example.org",
 		Rights: req})
 	if err != nil {
@@ -56,7 +58,7 @@ func newSite(t *testing.T, db *store.DB) *site {
 	p.Routes(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &site{srv: srv, pol: pol, inv: inv, clock: c, org: o, db: db}
+	return &site{srv: srv, pol: pol, inv: inv, clock: c, org: o, db: db, rights: req}
 }
 
 type page struct {

@@ -3,6 +3,7 @@ package public
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"privaq"
@@ -37,6 +38,7 @@ type requestView struct {
 	Received   string
 	Due        string
 	StatusURL  string
+	Downloads  []rights.Export
 }
 
 // Err returns the form's error for a field.
@@ -50,6 +52,7 @@ func (p *Public) requestRoutes(mux *http.ServeMux, o string) {
 	mux.HandleFunc("GET "+o+"/requests/confirm", p.serve(p.handleRequestConfirmForm))
 	mux.Handle("POST "+o+"/requests/confirm", post(p.handleRequestConfirm))
 	mux.HandleFunc("GET "+o+"/requests/status", p.serve(p.handleRequestStatus))
+	mux.HandleFunc("GET "+o+"/requests/download", p.handleRequestDownload)
 }
 
 func (p *Public) requestPage(pg *Page, state string) *requestView {
@@ -166,7 +169,38 @@ func (p *Public) handleRequestStatus(w http.ResponseWriter, r *http.Request, pg 
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	p.describe(v, &rq)
+	v.Token = r.URL.Query().Get("t")
+	if v.Downloads, err = p.Rights.Downloads(r.Context(), pg.Org.ID, v.Token); err != nil {
+		return "", nil, err
+	}
 	return "request", v, nil
+}
+
+// handleRequestDownload sends the requester an access archive, through
+// the same secret link as the status page, until the archive expires.
+func (p *Public) handleRequestDownload(w http.ResponseWriter, r *http.Request) {
+	org, err := p.OrgStore.OrgBySlug(r.Context(), r.PathValue("org"))
+	n, perr := strconv.ParseInt(r.URL.Query().Get("x"), 10, 64)
+	var x rights.Export
+	var data []byte
+	if err == nil && perr == nil {
+		_, x, data, err = p.Rights.Download(r.Context(), org.ID, r.URL.Query().Get("t"), n)
+	}
+	if err != nil || perr != nil {
+		if err != nil && !privaq.IsCode(err, privaq.ENotFound) {
+			p.Log.Error("request_download", "err", err)
+		}
+		http.Error(w, "This download link is not valid or has expired. / Ce lien de téléchargement n’est pas valide ou a expiré.", http.StatusNotFound)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/zip")
+	h.Set("Content-Disposition", `attachment; filename="`+x.FileName()+`"`)
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(data)))
+	w.Write(data)
 }
 
 func (p *Public) describe(v *requestView, rq *rights.Request) {

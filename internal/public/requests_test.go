@@ -1,12 +1,19 @@
 package public_test
 
 import (
+	"archive/zip"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"privaq"
+	"privaq/internal/connector"
+	"privaq/internal/rights"
 	"privaq/internal/store"
 	"privaq/internal/store/storetest"
 )
@@ -102,5 +109,77 @@ func TestRequestForm(t *testing.T) {
 			t.Errorf("status page headers: got %q %q", p.header.Get("Cache-Control"), p.header.Get("Referrer-Policy"))
 		}
 		s.get(t, "/o/alpha/requests/status?t=nope", "").want(t, 400)
+	})
+}
+
+// TestRequestDownload: the requester downloads the access archive from
+// the status page, through the same secret link, until it expires.
+func TestRequestDownload(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		sys := privaq.System(s.org.ID)
+		shop := filepath.Join(s.rights.SQLiteDir, "shop.db")
+		if err := connector.CreateSample(ctx, shop); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.rights.CreateConnector(ctx, sys, s.org.ID, rights.ConnectorInput{Key: "shop", Kind: connector.KindSQLite, DSN: shop}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.rights.SetTables(ctx, sys, s.org.ID, "shop", connector.SampleMapping()); err != nil {
+			t.Fatal(err)
+		}
+		rq, err := s.rights.Create(ctx, sys, s.org.ID, rights.Input{Type: rights.TypePortability, Channel: rights.ChannelEmail, Lang: "en",
+			Requester: rights.Person{Name: "Alice Tremblay", Email: "alice@example.org"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := requestLinkRE.FindStringSubmatch(s.mailsOf(t, "request.acknowledgement")[0])
+		status := "/o/alpha/requests/status?t=" + st[2] + "&lang=en"
+		if p := s.get(t, status, ""); strings.Contains(p.body, "/requests/download") {
+			t.Fatal("a download link before any archive")
+		}
+		if _, err := s.rights.VerifyIdentity(ctx, sys, s.org.ID, rq.ID, "email_match", "", "staff"); err != nil {
+			t.Fatal(err)
+		}
+		x, err := s.rights.Collect(ctx, sys, s.org.ID, rq.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := s.get(t, status, "")
+		link := regexp.MustCompile(`href="(/o/alpha/requests/download\?t=[^"]+)"`).FindStringSubmatch(p.body)
+		if link == nil || !strings.Contains(p.body, "10 rows") {
+			t.Fatalf("no download link on the status page:\n%s", p.body)
+		}
+		path := strings.ReplaceAll(link[1], "&amp;", "&")
+		p = s.get(t, path, "")
+		if p.status != 200 || p.header.Get("Content-Type") != "application/zip" || !strings.HasPrefix(p.body, "PK") ||
+			p.header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("download: %d %s", p.status, p.header.Get("Content-Type"))
+		}
+		z, err := zip.NewReader(strings.NewReader(p.body), int64(len(p.body)))
+		if err != nil || z.File[len(z.File)-1].Name != "README.txt" {
+			t.Fatalf("archive: %v", err)
+		}
+		got, _ := s.rights.Exports(ctx, sys, s.org.ID, rq.ID)
+		if got[0].Downloaded == nil {
+			t.Error("the download is not recorded")
+		}
+		for _, bad := range []string{
+			"/o/alpha/requests/download?t=" + st[2] + "&x=" + strconv.FormatInt(x.ID+1, 10),
+			"/o/alpha/requests/download?t=nope&x=" + strconv.FormatInt(x.ID, 10),
+			"/o/alpha/requests/download?t=" + st[2] + "&x=abc",
+			"/o/nowhere/requests/download?t=" + st[2] + "&x=" + strconv.FormatInt(x.ID, 10),
+		} {
+			if p := s.get(t, bad, ""); p.status != http.StatusNotFound {
+				t.Errorf("%s: got %d, want 404", bad, p.status)
+			}
+		}
+		s.clock.Add(rights.ExportFor + time.Hour)
+		if p := s.get(t, path, ""); p.status != http.StatusNotFound {
+			t.Errorf("expired archive: got %d, want 404", p.status)
+		}
+		if p := s.get(t, status, ""); strings.Contains(p.body, "/requests/download") {
+			t.Error("the status page still offers an expired archive")
+		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,6 +41,11 @@ type Export struct {
 	Size       int        `json:"size"`
 	Rows       int        `json:"rows"`
 	Downloaded *time.Time `json:"downloaded_at"`
+}
+
+// FileName is the archive's file name for a download.
+func (x Export) FileName() string {
+	return "access-" + strconv.FormatInt(int64(x.RequestID), 10) + "-" + x.CreatedAt.UTC().Format("20060102-150405") + ".zip"
 }
 
 // ExportFor is how long the requester may download an archive.
@@ -138,7 +144,7 @@ type ConnectorStore interface {
 	SaveExport(ctx context.Context, org privaq.OrgID, x *Export, zip []byte, ev Event, e audit.Entry) error
 	Exports(ctx context.Context, org privaq.OrgID, id ID) ([]Export, error)
 	// ExportData returns an archive; downloaded records its first
-	// download.
+	// download, unless the archive has expired.
 	ExportData(ctx context.Context, org privaq.OrgID, id ID, export int64, downloaded *time.Time) (Export, []byte, error)
 
 	CreateRun(ctx context.Context, org privaq.OrgID, r *Run, ev Event, e audit.Entry) error
@@ -464,6 +470,27 @@ func (s *Service) ExportData(ctx context.Context, actor privaq.Actor, orgID priv
 		return x, nil, err
 	}
 	return x, data, s.Store.AppendAudit(ctx, audit.New(actor, "request.export.read", target(id), map[string]any{"export": export}))
+}
+
+// Downloads lists the archives the requester may still download through
+// the status link, newest first.
+func (s *Service) Downloads(ctx context.Context, orgID privaq.OrgID, token string) ([]Export, error) {
+	r, err := s.Status(ctx, orgID, token)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.Store.Exports(ctx, orgID, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out []Export
+	for _, x := range list {
+		if now.Before(x.ExpiresAt) {
+			out = append(out, x)
+		}
+	}
+	return out, nil
 }
 
 // Download returns an archive to the requester, through the status link,

@@ -228,7 +228,8 @@ func (db *DB) ExportData(ctx context.Context, org privaq.OrgID, id rights.ID, ex
 	if err != nil {
 		return x, nil, err
 	}
-	if downloaded != nil && x.Downloaded == nil {
+	// An expired archive is not delivered, so its download is not marked.
+	if downloaded != nil && x.Downloaded == nil && downloaded.Before(x.ExpiresAt) {
 		if _, err := db.w.ExecContext(ctx, `UPDATE request_exports SET downloaded_at = $1 WHERE id = $2 AND downloaded_at IS NULL`,
 			micros(*downloaded), x.ID); err != nil {
 			return x, nil, db.dialect.mapError(err, "export")

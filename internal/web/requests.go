@@ -96,6 +96,7 @@ type requestView struct {
 	Capacity                            string
 	Methods, Outcomes                   []choice
 	Error                               string
+	Work                                requestWork
 }
 
 func requestIDOf(r *http.Request) (rights.ID, error) {
@@ -130,6 +131,9 @@ func (w *Web) showRequest(rw http.ResponseWriter, r *http.Request, q *req, id ri
 	if rq.Represented != nil {
 		v.Capacity = q.T("req.capacity." + string(rq.Represented.Capacity))
 	}
+	if v.Work, err = w.requestWork(r, q, rq); err != nil {
+		return err
+	}
 	for _, m := range rights.IdentityMethods {
 		v.Methods = append(v.Methods, choice{m, q.T("req.admin.method." + m)})
 	}
@@ -139,14 +143,14 @@ func (w *Web) showRequest(rw http.ResponseWriter, r *http.Request, q *req, id ri
 	if actionErr != nil {
 		var pe *privaq.Error
 		if errors.As(actionErr, &pe) {
-			v.Error = pe.Message
-			if q.Lang == "fr" && pe.FR != "" {
-				v.Error = pe.FR
-			}
+			v.Error = localMessage(q.Page, actionErr)
 		}
 		q.Status = http.StatusUnprocessableEntity
 		if privaq.IsCode(actionErr, privaq.EConflict) {
 			q.Status = http.StatusConflict
+		}
+		if privaq.IsCode(actionErr, privaq.EForbidden) {
+			q.Status = http.StatusForbidden
 		}
 	}
 	q.Nav, q.Title = "requests", rq.Reference
@@ -184,11 +188,22 @@ func (w *Web) handleRequestAction(rw http.ResponseWriter, r *http.Request, q *re
 		}
 		_, err = w.Rights.Answer(ctx, q.actor, q.org.ID, id, rights.Answer{Outcome: rights.Outcome(p.Get("outcome")),
 			Reasons: rights.Text{FR: p.Get("reasons_fr"), EN: p.Get("reasons_en")}, Articles: arts})
+	case "identifiers":
+		_, err = w.Rights.SetIdentifiers(ctx, q.actor, q.org.ID, id, parseIdentifiers(p.Get("identifiers")))
+	case "collect":
+		_, err = w.Rights.Collect(ctx, q.actor, q.org.ID, id)
+	case "erase":
+		_, err = w.Rights.PlanErase(ctx, q.actor, q.org.ID, id)
+	case "rectify":
+		_, err = w.Rights.PlanRectify(ctx, q.actor, q.org.ID, id, parseCorrections(r))
+	case "approve":
+		run, _ := strconv.ParseInt(p.Get("run"), 10, 64)
+		_, err = w.Rights.Approve(ctx, q.actor, q.org.ID, id, run, rights.RunKind(p.Get("kind")))
 	default:
 		return privaq.Errorf(privaq.ENotFound, "not found")
 	}
 	if err != nil {
-		if userError(err) {
+		if userError(err) || privaq.IsCode(err, privaq.EForbidden) && r.PathValue("action") == "approve" {
 			return w.showRequest(rw, r, q, id, err)
 		}
 		return err

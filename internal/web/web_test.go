@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ import (
 
 	"privaq"
 	"privaq/internal/api"
+	"privaq/internal/connector"
 	"privaq/internal/consent"
 	"privaq/internal/incident"
 	"privaq/internal/inventory"
@@ -42,6 +44,9 @@ type testSite struct {
 	db   *store.DB
 	orgs *org.Service
 	demo org.Org
+	// shop is the sample shop, a SQLite file where demo's connectors may
+	// reach.
+	shop string
 }
 
 func newTestSite(t *testing.T, dbURL string) *testSite {
@@ -57,15 +62,19 @@ func newTestSite(t *testing.T, dbURL string) *testSite {
 	go writer.Run(wctx)
 	t.Cleanup(stop)
 	cons := &consent.Service{Store: db, Writer: writer, Sources: db, Audit: db, Clock: privaq.SystemClock{}}
+	shopDir := t.TempDir()
+	if err := connector.CreateSample(ctx, filepath.Join(shopDir, "shop.db")); err != nil {
+		t.Fatal(err)
+	}
 	w, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: pol, Consents: cons, Audit: db, Log: log,
 		Outbox: &mail.Outbox{Store: db, Audit: db}, Webhooks: &webhook.Service{Store: db, Clock: privaq.SystemClock{}},
 		Incidents: &incident.Service{Store: db, Inventory: db, Clock: privaq.SystemClock{}},
-		Rights:    &rights.Service{Store: db, Inventory: db, Orgs: db, Clock: privaq.SystemClock{}}})
+		Rights:    &rights.Service{Store: db, Inventory: db, Orgs: db, Clock: privaq.SystemClock{}, SQLiteDir: shopDir}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := server.New(server.Config{Log: log, DB: db, API: &api.API{Orgs: orgs, OrgStore: db, Inventory: inv, Audit: db, Log: log}, Web: w, Version: "test"})
-	s := &testSite{srv: httptest.NewServer(h), db: db, orgs: orgs}
+	s := &testSite{srv: httptest.NewServer(h), db: db, orgs: orgs, shop: filepath.Join(shopDir, "shop.db")}
 	t.Cleanup(s.srv.Close)
 	sys := privaq.Actor{Kind: privaq.ActorSystem}
 	if s.demo, err = orgs.CreateOrg(ctx, sys, "demo", "Démo", inventory.RegimePrivate, "fr"); err != nil {

@@ -645,6 +645,11 @@ for k in catalog_requests_admin.T:
     if k in T:
         raise SystemExit("duplicate key " + k)
 T.update(catalog_requests_admin.T)
+import catalog_connectors
+for k in catalog_connectors.T:
+    if k in T:
+        raise SystemExit("duplicate key " + k)
+T.update(catalog_connectors.T)
 # French typography, applied to every French text so no entry can forget it:
 # no-break space before « : ; ? ! », inside guillemets, and before a unit
 # written after a number ("15 minutes" stays together).

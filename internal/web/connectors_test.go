@@ -1,0 +1,121 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"privaq"
+	"privaq/internal/connector"
+	"privaq/internal/rights"
+)
+
+// TestConnectorPages registers the sample shop from the connectors page,
+// maps it (a missing column refused), then erases a person from a
+// request's file: the dry run by staff, the approval refused to its
+// planner and given by the officer, the destruction log after.
+func TestConnectorPages(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *testSite) {
+		officer := s.browser(t)
+		officer.login("officer@demo.test")
+		page := "/admin/o/demo/connectors"
+		tok := officer.csrf(page)
+		code, body, _ := officer.post(page+"?lang=fr", url.Values{"_csrf": {tok}, "key": {"shop"}, "kind": {"sqlite"}, "dsn": {"/etc/passwd"}})
+		if code != http.StatusUnprocessableEntity || !strings.Contains(body, "répertoire") && !strings.Contains(body, "fichier") {
+			t.Fatalf("a file outside the directory: got %d", code)
+		}
+		if strings.Contains(body, "/etc/passwd") {
+			t.Error("the refused DSN is shown back")
+		}
+		if code, _, _ = officer.post(page, url.Values{"_csrf": {tok}, "key": {"shop"}, "kind": {"sqlite"}, "dsn": {s.shop}}); code != http.StatusSeeOther {
+			t.Fatalf("add: got %d, want 303", code)
+		}
+		bad := connector.SampleMapping()
+		bad[1].ForeignKey = "client_id"
+		js, _ := json.Marshal(bad)
+		code, body, _ = officer.post(page+"/shop/tables?lang=en", url.Values{"_csrf": {tok}, "tables": {string(js)}})
+		if code != http.StatusUnprocessableEntity || !strings.Contains(body, "client_id") {
+			t.Fatalf("missing column: got %d", code)
+		}
+		if code, _, _ = officer.post(page+"/shop/tables", url.Values{"_csrf": {tok}, "tables": {"[{"}}); code != http.StatusUnprocessableEntity {
+			t.Fatalf("bad JSON: got %d", code)
+		}
+		js, _ = json.Marshal(connector.SampleMapping())
+		if code, _, _ = officer.post(page+"/shop/tables", url.Values{"_csrf": {tok}, "tables": {string(js)}}); code != http.StatusSeeOther {
+			t.Fatalf("mapping: got %d", code)
+		}
+		for _, lang := range []string{"fr", "en"} {
+			code, body = officer.get(page + "?lang=" + lang)
+			if code != 200 || !strings.Contains(body, "order_items") {
+				t.Fatalf("connectors page (%s): %d", lang, code)
+			}
+			if m := missingKeyRE.FindString(body); m != "" {
+				t.Errorf("connectors page (%s): missing catalog key %s", lang, m)
+			}
+			if strings.Contains(body, s.shop) {
+				t.Errorf("the page shows the DSN")
+			}
+		}
+		if !strings.Contains(body, "Without an index") {
+			t.Error("no warning about the lookups without an index")
+		}
+
+		svc := &rights.Service{Store: s.db, Inventory: s.db, Orgs: s.db, Clock: privaq.SystemClock{}}
+		rq, err := svc.Create(context.Background(), privaq.System(s.demo.ID), s.demo.ID, rights.Input{Type: rights.TypeDeletion,
+			Requester: rights.Person{Name: "Alice Tremblay", Email: "alice@example.org"}, Channel: rights.ChannelEmail})
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := "/admin/o/demo/requests/" + strconv.FormatInt(int64(rq.ID), 10)
+		staff := s.browser(t)
+		staff.login("staff@demo.test")
+		stok := staff.csrf(file)
+		if code, _, _ = staff.post(file+"/erase", url.Values{"_csrf": {stok}}); code != http.StatusConflict {
+			t.Fatalf("erase before identity: got %d, want 409", code)
+		}
+		staff.post(file+"/verify", url.Values{"_csrf": {stok}, "method": {"email_match"}})
+		if code, _, _ = staff.post(file+"/collect", url.Values{"_csrf": {stok}}); code != http.StatusSeeOther {
+			t.Fatalf("collect: got %d", code)
+		}
+		if code, _, _ = staff.post(file+"/erase", url.Values{"_csrf": {stok}}); code != http.StatusSeeOther {
+			t.Fatalf("dry run: got %d", code)
+		}
+		_, body = staff.get(file + "?lang=en")
+		if !strings.Contains(body, "Another staff member must approve") || !strings.Contains(body, "Alice Tremblay") {
+			t.Fatalf("file after the dry run lacks the plan, its sample or the approval note")
+		}
+		runs, _ := svc.Runs(context.Background(), privaq.System(s.demo.ID), s.demo.ID, rq.ID)
+		run := strconv.FormatInt(runs[0].ID, 10)
+		if code, body, _ = staff.post(file+"/approve?lang=en", url.Values{"_csrf": {stok}, "run": {run}, "kind": {"erase"}}); code != http.StatusForbidden ||
+			!strings.Contains(body, "Another staff member") {
+			t.Fatalf("approval by its planner: got %d", code)
+		}
+		if code, _, _ = officer.post(file+"/approve", url.Values{"_csrf": {tok}, "run": {run}, "kind": {"erase"}}); code != http.StatusSeeOther {
+			t.Fatalf("approval: got %d", code)
+		}
+		_, body = officer.get(page + "?lang=en")
+		if !strings.Contains(body, rq.Reference) || !strings.Contains(body, "order_items") {
+			t.Error("the destruction log lacks the erasure")
+		}
+		_, body = officer.get(file + "?lang=en")
+		if !strings.Contains(body, "done") || strings.Contains(body, "Approve and carry out") {
+			t.Error("the file does not show the run done")
+		}
+		// Exports download for staff, audited.
+		exports, _ := svc.Exports(context.Background(), privaq.System(s.demo.ID), s.demo.ID, rq.ID)
+		req, _ := http.NewRequest("GET", officer.base+file+"/exports/"+strconv.FormatInt(exports[0].ID, 10), nil)
+		code, zip, hdr := officer.do(req)
+		if code != 200 || hdr.Get("Content-Type") != "application/zip" || !strings.HasPrefix(zip, "PK") {
+			t.Errorf("export download: %d %s", code, hdr.Get("Content-Type"))
+		}
+		outsider := s.browser(t)
+		outsider.login("outsider@other.test")
+		if code, _ := outsider.get(page); code != http.StatusNotFound && code != http.StatusForbidden {
+			t.Errorf("outsider on the connectors page: got %d", code)
+		}
+	})
+}
