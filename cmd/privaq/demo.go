@@ -13,6 +13,7 @@ import (
 	"privaq/internal/inventory"
 	"privaq/internal/org"
 	"privaq/internal/policy"
+	"privaq/internal/rights"
 	"privaq/internal/store"
 )
 
@@ -45,7 +46,7 @@ type demoAccess struct {
 // is absent, then gives its accounts fresh passwords and a new API token,
 // so that the sign-in details printed at each start always work.
 func setupDemo(ctx context.Context, orgs *org.Service, inv *inventory.Service, policies *policy.Service, consents *consent.Service,
-	incidents *incident.Service, db *store.DB) (*demoAccess, error) {
+	incidents *incident.Service, requests *rights.Service, db *store.DB) (*demoAccess, error) {
 	access := &demoAccess{}
 	o, err := db.OrgBySlug(ctx, demoSlug)
 	if privaq.IsCode(err, privaq.ENotFound) {
@@ -83,6 +84,9 @@ func setupDemo(ctx context.Context, orgs *org.Service, inv *inventory.Service, p
 	}
 	if err := recordDemoIncident(ctx, incidents, o.ID); err != nil {
 		return nil, fmt.Errorf("record the sample incident: %w", err)
+	}
+	if err := recordDemoRequests(ctx, requests, o.ID); err != nil {
+		return nil, fmt.Errorf("record the sample requests: %w", err)
 	}
 	for _, a := range demoAccounts {
 		p, err := refreshDemoAccount(ctx, orgs, db, o.ID, a)

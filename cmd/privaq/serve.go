@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"net/url"
 	"strings"
 	"time"
@@ -115,7 +117,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("cookie banner: %w", err)
 	}
-	requests := &rights.Service{Store: db, Inventory: db, Orgs: db, Clock: privaq.SystemClock{}, BaseURL: base, Wake: wake}
+	if err := os.MkdirAll(cfg.ConnectorDir, 0o700); err != nil {
+		ln.Close()
+		return fmt.Errorf("connectors directory: %w", err)
+	}
+	// No connector may reach privaq's own database or keys.
+	protected := []string{cfg.DatabaseURL, filepath.Join(cfg.Data, "privaq.db"), filepath.Join(cfg.Data, "keys")}
+	requests := &rights.Service{Store: db, Inventory: db, Orgs: db, Clock: privaq.SystemClock{}, BaseURL: base, Wake: wake,
+		Protected: protected, SQLiteDir: cfg.ConnectorDir}
 	pub, err := public.New(public.Config{OrgStore: db, Policies: policies, Ledger: consents, Log: log, BaseURL: base, Banner: cookieBanner, Rights: requests})
 	if err != nil {
 		return fmt.Errorf("public pages: %w", err)
@@ -141,7 +150,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	var demo *demoAccess
 	if cfg.Demo {
-		if demo, err = setupDemo(ctx, orgs, inv, policies, consents, incidents, db); err != nil {
+		if demo, err = setupDemo(ctx, orgs, inv, policies, consents, incidents, requests, db); err != nil {
 			ln.Close()
 			return fmt.Errorf("demo: %w", err)
 		}

@@ -31,6 +31,9 @@ type Config struct {
 	// middleware: the hello-world baseline of bench/run.sh, served by the
 	// same binary and process as the API it is compared with.
 	BenchHello bool
+	// ConnectorDir is the only directory where SQLite connectors may open
+	// a file (default DATA/connectors).
+	ConnectorDir string
 }
 
 // Default returns the defaults.
@@ -46,7 +49,7 @@ func (c *Config) FromEnv(getenv func(string) string) {
 	}{
 		{"PRIVAQ_ADDR", &c.Addr}, {"PRIVAQ_DATA", &c.Data}, {"PRIVAQ_DATABASE_URL", &c.DatabaseURL},
 		{"PRIVAQ_BASE_URL", &c.BaseURL}, {"PRIVAQ_SMTP_URL", &c.SMTPURL}, {"PRIVAQ_MASTER_KEY", &c.MasterKey},
-		{"PRIVAQ_LOG_FORMAT", &c.LogFormat}, {"PRIVAQ_DEBUG_ADDR", &c.DebugAddr},
+		{"PRIVAQ_LOG_FORMAT", &c.LogFormat}, {"PRIVAQ_DEBUG_ADDR", &c.DebugAddr}, {"PRIVAQ_CONNECTOR_DIR", &c.ConnectorDir},
 	} {
 		if s := getenv(v.name); s != "" {
 			*v.dst = s
@@ -67,12 +70,16 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address [PRIVAQ_ADDR]")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public URL of this instance, e.g. https://privacy.example.org [PRIVAQ_BASE_URL]")
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "create the demo organization if absent and print its sign-in details")
+	fs.StringVar(&c.ConnectorDir, "connector-dir", c.ConnectorDir, "the only directory where SQLite connectors may open a file (default DATA/connectors) [PRIVAQ_CONNECTOR_DIR]")
 }
 
 // Validate checks the values and fills derived ones.
 func (c *Config) Validate() error {
 	if c.Data == "" {
 		return fmt.Errorf("the data directory (--data, PRIVAQ_DATA) must not be empty")
+	}
+	if c.ConnectorDir == "" {
+		c.ConnectorDir = filepath.Join(c.Data, "connectors")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("PRIVAQ_LOG_FORMAT must be text or json, not %q", c.LogFormat)
