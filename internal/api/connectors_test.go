@@ -62,17 +62,22 @@ func (ta *testAPI) connectorOfA(t *testing.T) string {
 	return "shop"
 }
 
-// verifiedRequestOfA is requestOfA with its identity verified and alice's
-// email as identifier.
-func (ta *testAPI) verifiedRequestOfA(t *testing.T) string {
+// verifiedRequestOfA is a request of org A of the given type, its
+// identity verified and alice's email as identifier, made the first time.
+func (ta *testAPI) verifiedRequestOfA(t *testing.T, typ rights.Type) string {
 	t.Helper()
-	id := ta.requestOfA(t)
-	n, _ := strconv.ParseInt(id, 10, 64)
-	r, err := ta.db.Request(context.Background(), ta.a.ID, rights.ID(n))
+	list, err := ta.db.Requests(context.Background(), ta.a.ID, rights.Filter{Type: typ})
 	if err != nil {
 		t.Fatal(err)
 	}
 	staff := ta.tokens[privaq.RoleStaff]
+	if len(list) == 0 {
+		body := strings.Replace(requestJSON, `"type":"access"`, `"type":"`+string(typ)+`"`, 1)
+		ta.do(t, request{method: "POST", path: ta.orgPath("/requests"), token: staff, body: body}).want(t, http.StatusCreated, "", "")
+		list, _ = ta.db.Requests(context.Background(), ta.a.ID, rights.Filter{Type: typ})
+	}
+	r := list[0]
+	id := strconv.FormatInt(int64(r.ID), 10)
 	if r.Identity == nil {
 		ta.do(t, request{method: "POST", path: ta.orgPath("/requests/" + id + "/verify-identity"), token: staff, body: `{"method":"document_seen"}`}).
 			want(t, http.StatusOK, "", "")
@@ -88,7 +93,7 @@ func (ta *testAPI) verifiedRequestOfA(t *testing.T) string {
 // exportOfA and runOfA make an archive and a planned run on A's request.
 func (ta *testAPI) exportOfA(t *testing.T) string {
 	t.Helper()
-	id := ta.verifiedRequestOfA(t)
+	id := ta.verifiedRequestOfA(t, rights.TypeAccess)
 	res := ta.do(t, request{method: "POST", path: ta.orgPath("/requests/" + id + "/collect"), token: ta.tokens[privaq.RoleStaff]})
 	res.want(t, http.StatusCreated, "", "")
 	return strconv.FormatInt(int64(res.decode(t)["id"].(float64)), 10)
@@ -96,7 +101,11 @@ func (ta *testAPI) exportOfA(t *testing.T) string {
 
 func (ta *testAPI) runOfA(t *testing.T, kind string) string {
 	t.Helper()
-	id := ta.verifiedRequestOfA(t)
+	typ := rights.TypeDeletion
+	if kind == "rectify" {
+		typ = rights.TypeRectification
+	}
+	id := ta.verifiedRequestOfA(t, typ)
 	res := ta.do(t, request{method: "POST", path: ta.orgPath("/requests/" + id + "/" + kind), token: ta.tokens[privaq.RoleStaff],
 		body: ta.connectorBody(t, "/"+kind)})
 	res.want(t, http.StatusCreated, "", "")
@@ -156,7 +165,7 @@ func TestConnectorsAPI(t *testing.T) {
 			t.Errorf("test: %s", res.body)
 		}
 
-		id := ta.verifiedRequestOfA(t)
+		id := ta.verifiedRequestOfA(t, rights.TypeAccess)
 		one := ta.orgPath("/requests/" + id)
 		res = ta.do(t, request{method: "POST", path: one + "/collect", token: staff})
 		res.want(t, 201, "", "")
@@ -171,6 +180,10 @@ func TestConnectorsAPI(t *testing.T) {
 		}
 		ta.do(t, request{method: "GET", path: one + "/exports/999", token: auditor}).want(t, 404, privaq.ENotFound, "")
 
+		// An access request erases nothing.
+		ta.do(t, request{method: "POST", path: one + "/erase", token: staff, body: `{"dry_run":true}`}).want(t, 409, privaq.EConflict, "")
+		one = ta.orgPath("/requests/" + ta.verifiedRequestOfA(t, rights.TypeDeletion))
+		ta.do(t, request{method: "POST", path: one + "/collect", token: staff}).want(t, 409, privaq.EConflict, "")
 		ta.do(t, request{method: "POST", path: one + "/erase", token: staff, body: `{"dry_run":false}`, invalid: true}).want(t, 422, privaq.EValidation, "dry_run")
 		res = ta.do(t, request{method: "POST", path: one + "/erase", token: staff, body: `{"dry_run":true}`})
 		res.want(t, 201, "", "")
@@ -187,6 +200,7 @@ func TestConnectorsAPI(t *testing.T) {
 		if !strings.Contains(string(res.body), `"planned"`) {
 			t.Errorf("runs: %s", res.body)
 		}
+		one = ta.orgPath("/requests/" + ta.verifiedRequestOfA(t, rights.TypeRectification))
 		ta.do(t, request{method: "POST", path: one + "/rectify", token: staff, body: `{"corrections":[{"connector":"crm","table":"customers","column":"name","value":"x"}]}`}).
 			want(t, 422, privaq.EValidation, "corrections[0].connector")
 		ta.do(t, request{method: "POST", path: one + "/rectify", token: staff, body: ta.connectorBody(t, "/rectify")}).want(t, 201, "", "")

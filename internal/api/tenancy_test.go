@@ -11,6 +11,7 @@ import (
 
 	"privaq"
 	"privaq/internal/inventory"
+	"privaq/internal/rights"
 )
 
 // tenantState is what a request of another tenant must never change.
@@ -92,10 +93,15 @@ func (ta *testAPI) call(t *testing.T, r Route, slug, token string) request {
 	if strings.Contains(r.Pattern, "{incident}") {
 		path = strings.Replace(path, "{incident}", ta.incidentOfA(t), 1)
 	}
+	// Acting through connectors needs the identity verified (P 30) and a
+	// request of the matching type.
 	switch {
-	case strings.Contains(r.Pattern, "{request}/collect"), strings.Contains(r.Pattern, "{request}/erase"), strings.Contains(r.Pattern, "{request}/rectify"):
-		// Acting through connectors needs the identity verified (P 30).
-		path = strings.Replace(path, "{request}", ta.verifiedRequestOfA(t), 1)
+	case strings.Contains(r.Pattern, "{request}/collect"), strings.Contains(r.Pattern, "{request}/exports"):
+		path = strings.Replace(path, "{request}", ta.verifiedRequestOfA(t, rights.TypeAccess), 1)
+	case strings.Contains(r.Pattern, "{request}/erase"):
+		path = strings.Replace(path, "{request}", ta.verifiedRequestOfA(t, rights.TypeDeletion), 1)
+	case strings.Contains(r.Pattern, "{request}/rectify"):
+		path = strings.Replace(path, "{request}", ta.verifiedRequestOfA(t, rights.TypeRectification), 1)
 	case strings.Contains(r.Pattern, "{request}"):
 		path = strings.Replace(path, "{request}", ta.requestOfA(t), 1)
 	}

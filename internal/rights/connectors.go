@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -380,7 +381,9 @@ func identifiers(r *Request) (connector.Identifiers, error) {
 }
 
 // actionable returns an open, verified request to act on.
-func (s *Service) actionable(ctx context.Context, actor privaq.Actor, orgID privaq.OrgID, id ID) (Request, connector.Identifiers, []Connector, error) {
+// With types, the request must be of one of them: an access request
+// never erases anything.
+func (s *Service) actionable(ctx context.Context, actor privaq.Actor, orgID privaq.OrgID, id ID, types ...Type) (Request, connector.Identifiers, []Connector, error) {
 	if err := actor.Require(orgID, privaq.PermRequestManage); err != nil {
 		return Request{}, nil, nil, err
 	}
@@ -390,6 +393,19 @@ func (s *Service) actionable(ctx context.Context, actor privaq.Actor, orgID priv
 	}
 	if r.Status == StatusUnconfirmed {
 		return r, nil, nil, privaq.Errorf(privaq.ENotFound, "request %d not found", id)
+	}
+	if r.Status == StatusWithdrawn {
+		return r, nil, nil, &privaq.Error{Code: privaq.EConflict, Rule: "withdrawn", Message: "the request was withdrawn: nothing is done for it",
+			FR: "La demande a été retirée : rien n’est fait pour elle."}
+	}
+	if len(types) > 0 && !slices.Contains(types, r.Type) {
+		var names []string
+		for _, t := range types {
+			names = append(names, string(t))
+		}
+		return r, nil, nil, &privaq.Error{Code: privaq.EConflict, Rule: "request_type",
+			Message: "this is done for a request of type " + strings.Join(names, " or ") + ", not " + string(r.Type),
+			FR:      "Cette opération se fait pour une demande de type " + strings.Join(names, " ou ") + ", pas " + string(r.Type) + "."}
 	}
 	if err := needIdentity(&r); err != nil {
 		return r, nil, nil, err
@@ -410,7 +426,7 @@ func (s *Service) actionable(ctx context.Context, actor privaq.Actor, orgID priv
 // into one ZIP (SPEC §9) kept for ExportFor, which the requester downloads
 // from the status page. It is a read of personal information: audited.
 func (s *Service) Collect(ctx context.Context, actor privaq.Actor, orgID privaq.OrgID, id ID) (Export, error) {
-	r, ids, cs, err := s.actionable(ctx, actor, orgID, id)
+	r, ids, cs, err := s.actionable(ctx, actor, orgID, id, TypeAccess, TypePortability)
 	if err != nil {
 		return Export{}, err
 	}

@@ -31,7 +31,7 @@ func runTarget(id ID, run int64) string { return target(id) + "/run/" + strconv.
 
 // PlanErase makes the dry run of an erasure: nothing changes.
 func (s *Service) PlanErase(ctx context.Context, actor privaq.Actor, orgID privaq.OrgID, id ID) (Run, error) {
-	r, ids, cs, err := s.actionable(ctx, actor, orgID, id)
+	r, ids, cs, err := s.actionable(ctx, actor, orgID, id, TypeDeletion)
 	if err != nil {
 		return Run{}, err
 	}
@@ -61,7 +61,7 @@ func (s *Service) PlanRectify(ctx context.Context, actor privaq.Actor, orgID pri
 	if len(cors) == 0 {
 		return Run{}, errorf("corrections", "give at least one correction", "Indiquez au moins une correction.")
 	}
-	r, ids, cs, err := s.actionable(ctx, actor, orgID, id)
+	r, ids, cs, err := s.actionable(ctx, actor, orgID, id, TypeRectification)
 	if err != nil {
 		return Run{}, err
 	}

@@ -78,8 +78,8 @@ func TestConnectorPages(t *testing.T) {
 			t.Fatalf("erase before identity: got %d, want 409", code)
 		}
 		staff.post(file+"/verify", url.Values{"_csrf": {stok}, "method": {"email_match"}})
-		if code, _, _ = staff.post(file+"/collect", url.Values{"_csrf": {stok}}); code != http.StatusSeeOther {
-			t.Fatalf("collect: got %d", code)
+		if code, _, _ = staff.post(file+"/collect", url.Values{"_csrf": {stok}}); code != http.StatusConflict {
+			t.Fatalf("collect on a deletion request: got %d, want 409", code)
 		}
 		if code, _, _ = staff.post(file+"/erase", url.Values{"_csrf": {stok}}); code != http.StatusSeeOther {
 			t.Fatalf("dry run: got %d", code)
@@ -105,8 +105,22 @@ func TestConnectorPages(t *testing.T) {
 		if !strings.Contains(body, "done") || strings.Contains(body, "Approve and carry out") {
 			t.Error("the file does not show the run done")
 		}
-		// Exports download for staff, audited.
-		exports, _ := svc.Exports(context.Background(), privaq.System(s.demo.ID), s.demo.ID, rq.ID)
+		// An access request's archive, downloaded by staff (audited).
+		acc, err := svc.Create(context.Background(), privaq.System(s.demo.ID), s.demo.ID, rights.Input{Type: rights.TypeAccess,
+			Requester: rights.Person{Name: "Bob Gagnon", Email: "bob@example.org"}, Channel: rights.ChannelEmail})
+		if err != nil {
+			t.Fatal(err)
+		}
+		file = "/admin/o/demo/requests/" + strconv.FormatInt(int64(acc.ID), 10)
+		staff.post(file+"/verify", url.Values{"_csrf": {stok}, "method": {"email_match"}})
+		_, body = staff.get(file + "?lang=fr")
+		if !strings.Contains(body, "Produire l’archive") || strings.Contains(body, "Simuler l’effacement") {
+			t.Error("an access request's file offers the wrong actions")
+		}
+		if code, _, _ = staff.post(file+"/collect", url.Values{"_csrf": {stok}}); code != http.StatusSeeOther {
+			t.Fatalf("collect: got %d", code)
+		}
+		exports, _ := svc.Exports(context.Background(), privaq.System(s.demo.ID), s.demo.ID, acc.ID)
 		req, _ := http.NewRequest("GET", officer.base+file+"/exports/"+strconv.FormatInt(exports[0].ID, 10), nil)
 		code, zip, hdr := officer.do(req)
 		if code != 200 || hdr.Get("Content-Type") != "application/zip" || !strings.HasPrefix(zip, "PK") {
