@@ -3,6 +3,7 @@ package rights
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -30,6 +31,8 @@ type Connector struct {
 	// The last test of the connection and check of the mapping.
 	TestedAt  *time.Time        `json:"tested_at"`
 	TestError string            `json:"test_error,omitempty"`
+	// TestErrorFR is TestError in French, for the admin pages.
+	TestErrorFR string `json:"-"`
 	Report    *connector.Report `json:"report,omitempty"`
 }
 
@@ -313,13 +316,13 @@ func (s *Service) TestConnector(ctx context.Context, actor privaq.Actor, orgID p
 		return c, err
 	}
 	now := s.now()
-	msg := ""
+	en, fr := "", ""
 	if err != nil {
-		msg = userMessage(err)
+		en, fr = userMessages(err)
 	}
 	detail := map[string]any{"ok": err == nil}
 	c2, uerr := s.Store.UpdateConnector(ctx, orgID, key, audit.New(actor, "connector.test", connectorTarget(key), detail), func(c *Connector) error {
-		c.TestedAt, c.TestError, c.Report = &now, msg, report
+		c.TestedAt, c.TestError, c.TestErrorFR, c.Report = &now, en, fr, report
 		return nil
 	})
 	if uerr != nil {
@@ -331,17 +334,20 @@ func (s *Service) TestConnector(ctx context.Context, actor privaq.Actor, orgID p
 // userMessage is the message of a coded error, or a generic one: a
 // driver's raw error may carry a secret.
 func userMessage(err error) string {
-	if pe, ok := err.(*privaq.Error); ok && pe.Code != privaq.EInternal {
-		return pe.Message
+	en, _ := userMessages(err)
+	return en
+}
+
+// userMessages is userMessage in English and French.
+func userMessages(err error) (en, fr string) {
+	var pe *privaq.Error
+	if errors.As(err, &pe) && pe.Code != privaq.EInternal {
+		if pe.FR == "" {
+			return pe.Message, pe.Message
+		}
+		return pe.Message, pe.FR
 	}
-	var v privaq.ValidationErrors
-	if ve, ok := err.(privaq.ValidationErrors); ok {
-		v = ve
-	}
-	if len(v) > 0 {
-		return v[0].Message
-	}
-	return "the check failed; see the server log"
+	return "the check failed; see the server log", "La vérification a échoué ; voyez le journal du serveur."
 }
 
 // SetTables replaces a connector's mapping after checking it against the
@@ -365,7 +371,7 @@ func (s *Service) SetTables(ctx context.Context, actor privaq.Actor, orgID priva
 	now := s.now()
 	return s.Store.UpdateConnector(ctx, orgID, key, audit.New(actor, "connector.tables", connectorTarget(key), map[string]any{"tables": len(tables)}),
 		func(c *Connector) error {
-			c.Tables, c.Report, c.TestedAt, c.TestError, c.UpdatedAt = tables, &report, &now, "", now
+			c.Tables, c.Report, c.TestedAt, c.TestError, c.TestErrorFR, c.UpdatedAt = tables, &report, &now, "", "", now
 			return nil
 		})
 }

