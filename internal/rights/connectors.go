@@ -29,11 +29,11 @@ type Connector struct {
 	CreatedAt time.Time         `json:"created_at"`
 	UpdatedAt time.Time         `json:"updated_at"`
 	// The last test of the connection and check of the mapping.
-	TestedAt  *time.Time        `json:"tested_at"`
-	TestError string            `json:"test_error,omitempty"`
+	TestedAt  *time.Time `json:"tested_at"`
+	TestError string     `json:"test_error,omitempty"`
 	// TestErrorFR is TestError in French, for the admin pages.
-	TestErrorFR string `json:"-"`
-	Report    *connector.Report `json:"report,omitempty"`
+	TestErrorFR string            `json:"-"`
+	Report      *connector.Report `json:"report,omitempty"`
 }
 
 // Export is an access or portability archive kept for download.
