@@ -133,3 +133,46 @@ func TestConnectorPages(t *testing.T) {
 		}
 	})
 }
+
+// TestRequestNewPage: staff enter a request received by mail; bad input
+// is refused with every error and the input kept; an auditor cannot.
+func TestRequestNewPage(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *testSite) {
+		staff := s.browser(t)
+		staff.login("staff@demo.test")
+		page := "/admin/o/demo/requests/new"
+		for _, lang := range []string{"fr", "en"} {
+			code, body := staff.get(page + "?lang=" + lang)
+			if code != 200 {
+				t.Fatalf("form (%s): %d", lang, code)
+			}
+			if m := missingKeyRE.FindString(body); m != "" {
+				t.Errorf("form (%s): missing catalog key %s", lang, m)
+			}
+		}
+		tok := staff.csrf(page)
+		code, body, _ := staff.post(page+"?lang=fr", url.Values{"_csrf": {tok}, "type": {"erase"}, "name": {"Léa Roy"}, "email": {"lea@"},
+			"channel": {"mail"}, "details": {"Lettre du 2 décembre."}})
+		if code != http.StatusUnprocessableEntity || !strings.Contains(body, "Lettre du 2 décembre.") || !strings.Contains(body, `value="Léa Roy"`) ||
+			strings.Count(body, "<li>") < 2 {
+			t.Fatalf("bad input: got %d", code)
+		}
+		if list, _ := s.db.Requests(context.Background(), s.demo.ID, rights.Filter{}); len(list) != 0 {
+			t.Fatalf("a refused request was stored")
+		}
+		code, _, h := staff.post(page, url.Values{"_csrf": {tok}, "type": {"access"}, "name": {"Léa Roy"}, "email": {"lea@exemple.qc.ca"},
+			"channel": {"mail"}, "received_at": {"2026-12-01"}, "lang": {"fr"}, "rep_name": {"Noé Roy"}, "rep_capacity": {"parent"}})
+		if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/admin/o/demo/requests/") {
+			t.Fatalf("create: got %d to %s", code, h.Get("Location"))
+		}
+		_, body = staff.get(strings.TrimSuffix(h.Get("Location"), "?done=1") + "?lang=fr")
+		if !strings.Contains(body, "Noé Roy") || !strings.Contains(body, "1er\u00a0décembre\u00a02026") {
+			t.Errorf("the file lacks the representative or the date of receipt")
+		}
+		auditor := s.browser(t)
+		auditor.login("auditor@demo.test")
+		if code, _ := auditor.get(page); code != http.StatusForbidden {
+			t.Errorf("auditor on the form: got %d, want 403", code)
+		}
+	})
+}

@@ -69,6 +69,8 @@ func (w *Web) Routes(mux *http.ServeMux) {
 	mux.Handle("POST "+o+"/incidents/{id}/send", w.signedIn(true, w.handleNoticesSend))
 	mux.Handle("POST "+o+"/incidents/{id}/posted", w.signedIn(true, w.handleNoticesPosted))
 	mux.Handle("GET "+o+"/requests", w.signedIn(true, w.handleRequests))
+	mux.Handle("GET "+o+"/requests/new", w.signedIn(true, w.handleRequestNew))
+	mux.Handle("POST "+o+"/requests/new", w.signedIn(true, w.handleRequestCreate))
 	mux.Handle("GET "+o+"/requests/{id}", w.signedIn(true, w.handleRequest))
 	mux.Handle("POST "+o+"/requests/{id}/{action}", w.signedIn(true, w.handleRequestAction))
 	mux.Handle("GET "+o+"/requests/{id}/letters/{letter}", w.signedIn(true, w.handleLetterPDF))
