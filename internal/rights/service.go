@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,6 +81,7 @@ type Store interface {
 // OrgStore finds an organization, for names and links.
 type OrgStore interface {
 	OrgByID(ctx context.Context, id privaq.OrgID) (org.Org, error)
+	Members(ctx context.Context, o privaq.OrgID) ([]org.Member, error)
 }
 
 // Service runs rights requests for an actor, checking permissions and
@@ -500,11 +502,36 @@ func needIdentity(r *Request) error {
 
 // Assign gives the request to a staff member (0 for nobody).
 func (s *Service) Assign(ctx context.Context, actor privaq.Actor, orgID privaq.OrgID, id ID, user privaq.UserID) (Request, error) {
+	if err := actor.Require(orgID, privaq.PermRequestManage); err != nil {
+		return Request{}, err
+	}
+	if user != 0 {
+		list, err := s.Assignees(ctx, actor, orgID)
+		if err != nil {
+			return Request{}, err
+		}
+		if !slices.ContainsFunc(list, func(m org.Member) bool { return m.UserID == user }) {
+			return Request{}, errorf("assignee", "assign the request to a staff member or officer of the organization",
+				"Confiez la demande à un membre du personnel ou au responsable de l’organisation.")
+		}
+	}
 	return s.update(ctx, actor, orgID, id, privaq.PermRequestManage, "request.assign", map[string]any{"user": int64(user)},
 		func(r *Request, now time.Time) (Change, error) {
 			r.AssigneeID = user
 			return Change{Events: []Event{{Action: "assigned", Detail: map[string]any{"user": int64(user)}}}}, nil
 		})
+}
+
+// Assignees are the members who may handle requests: officers and staff.
+func (s *Service) Assignees(ctx context.Context, actor privaq.Actor, orgID privaq.OrgID) ([]org.Member, error) {
+	if err := actor.Require(orgID, privaq.PermRequestRead); err != nil {
+		return nil, err
+	}
+	list, err := s.Orgs.Members(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(list, func(m org.Member) bool { return !m.Role.Can(privaq.PermRequestManage) }), nil
 }
 
 // Note adds an internal note to the file.

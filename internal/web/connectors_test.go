@@ -176,3 +176,35 @@ func TestRequestNewPage(t *testing.T) {
 		}
 	})
 }
+
+// TestRequestAssign: a request goes to a staff member of the organization,
+// never to an auditor or someone outside it.
+func TestRequestAssign(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *testSite) {
+		svc := &rights.Service{Store: s.db, Inventory: s.db, Orgs: s.db, Clock: privaq.SystemClock{}}
+		rq, err := svc.Create(context.Background(), privaq.System(s.demo.ID), s.demo.ID, rights.Input{Type: rights.TypeAccess,
+			Requester: rights.Person{Name: "Léa Roy"}, Channel: rights.ChannelPhone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		members, _ := s.db.Members(context.Background(), s.demo.ID)
+		ids := map[privaq.Role]string{}
+		for _, m := range members {
+			ids[m.Role] = strconv.FormatInt(int64(m.UserID), 10)
+		}
+		file := "/admin/o/demo/requests/" + strconv.FormatInt(int64(rq.ID), 10)
+		officer := s.browser(t)
+		officer.login("officer@demo.test")
+		tok := officer.csrf(file)
+		if code, _, _ := officer.post(file+"/assign", url.Values{"_csrf": {tok}, "assignee": {ids[privaq.RoleAuditor]}}); code != http.StatusUnprocessableEntity {
+			t.Errorf("assign to an auditor: got %d, want 422", code)
+		}
+		if code, _, _ := officer.post(file+"/assign", url.Values{"_csrf": {tok}, "assignee": {ids[privaq.RoleStaff]}}); code != http.StatusSeeOther {
+			t.Fatalf("assign to staff: got %d", code)
+		}
+		_, body := officer.get("/admin/o/demo/requests?lang=fr")
+		if !strings.Contains(body, "staff@demo.test") {
+			t.Error("the list does not show the assignee")
+		}
+	})
+}

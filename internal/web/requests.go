@@ -97,6 +97,7 @@ type requestView struct {
 	Methods, Outcomes                   []choice
 	Error                               string
 	Work                                requestWork
+	Assignees                           []choice
 }
 
 func requestIDOf(r *http.Request) (rights.ID, error) {
@@ -133,6 +134,17 @@ func (w *Web) showRequest(rw http.ResponseWriter, r *http.Request, q *req, id ri
 	}
 	if v.Work, err = w.requestWork(r, q, rq); err != nil {
 		return err
+	}
+	members, err := w.Rights.Assignees(r.Context(), q.actor, q.org.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		label := m.Email
+		if m.Name != "" {
+			label = m.Name + " (" + m.Email + ")"
+		}
+		v.Assignees = append(v.Assignees, choice{strconv.FormatInt(int64(m.UserID), 10), label})
 	}
 	for _, m := range rights.IdentityMethods {
 		v.Methods = append(v.Methods, choice{m, q.T("req.admin.method." + m)})
@@ -188,6 +200,9 @@ func (w *Web) handleRequestAction(rw http.ResponseWriter, r *http.Request, q *re
 		}
 		_, err = w.Rights.Answer(ctx, q.actor, q.org.ID, id, rights.Answer{Outcome: rights.Outcome(p.Get("outcome")),
 			Reasons: rights.Text{FR: p.Get("reasons_fr"), EN: p.Get("reasons_en")}, Articles: arts})
+	case "assign":
+		user, _ := strconv.ParseInt(p.Get("assignee"), 10, 64)
+		_, err = w.Rights.Assign(ctx, q.actor, q.org.ID, id, privaq.UserID(user))
 	case "identifiers":
 		_, err = w.Rights.SetIdentifiers(ctx, q.actor, q.org.ID, id, parseIdentifiers(p.Get("identifiers")))
 	case "collect":
