@@ -218,7 +218,7 @@ func TestBrowserRightsRequest(t *testing.T) {
 	// The requester's browser asks for French, as a Quebecer's does: the
 	// links in the emails carry no language.
 	if _, err := chromedp.Call(person, network.SetExtraHTTPHeaders,
-		network.SetExtraHTTPHeadersParams{Headers: network.Headers{"X-Nothing": "1"}}); err != nil {
+		network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "fr-CA,fr;q=0.9,en;q=0.5"}}); err != nil {
 		t.Fatal(err)
 	}
 	text := func(ctx context.Context, what, sel string) string {
@@ -234,10 +234,15 @@ func TestBrowserRightsRequest(t *testing.T) {
 		}
 		return url
 	}
+	// open loads a page, which must be in French: the selectors that
+	// follow name French forms (…?lang=fr), and would wait in vain.
 	open := func(ctx context.Context, what, url string) {
 		t.Helper()
 		if status, _ := browsertest.Response(t, ctx, what, chromedp.Navigate(url)); status != http.StatusOK {
 			t.Fatalf("%s: %s got status %d, want 200", what, url, status)
+		}
+		if lang := browserLang(t, ctx); lang != "fr" {
+			t.Fatalf("%s: %s is in %q, want fr", what, url, lang)
 		}
 	}
 	// check checks a public page: French, no script, no axe violation.
@@ -393,7 +398,6 @@ func TestBrowserRightsRequest(t *testing.T) {
 	}
 	browsertest.Screenshot(t, staff, "request-admin-answered")
 	answer := s.mailTo(t, alice, "Réponse à votre demande "+ref)
-	for _, m := range s.smtp.Messages() { t.Logf("MAIL to %v: %s\n%s", m.To, m.Subject, m.Body) }
 	if !strings.Contains(answer.Body, "Nous acceptons votre demande.") || !strings.Contains(answer.Body, reasons) {
 		t.Errorf("answer email:\n%s", answer.Body)
 	}
