@@ -239,6 +239,30 @@ func cell(v any) string {
 	return fmt.Sprint(v)
 }
 
+// when writes the archive's time for a person to read.
+func when(rfc3339 string) string {
+	t, err := time.Parse(time.RFC3339, rfc3339)
+	if err != nil {
+		return rfc3339
+	}
+	return t.Format("2006-01-02 15:04")
+}
+
+// rows and lignes count rows in words: French counts 0 and 1 singular.
+func rows(n int) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
+}
+
+func lignes(n int) string {
+	if n < 2 {
+		return fmt.Sprintf("%d ligne", n)
+	}
+	return fmt.Sprintf("%d lignes", n)
+}
+
 func readmeName(lang string) string {
 	if lang == "en" {
 		return "README.txt"
@@ -249,7 +273,7 @@ func readmeName(lang string) string {
 func readme(lang string, m manifest) []byte {
 	var b strings.Builder
 	if lang == "en" {
-		fmt.Fprintf(&b, "Your personal information held by %s\nRequest %s, archive made on %s (UTC).\n\n", m.Organization, m.Reference, m.GeneratedAt)
+		fmt.Fprintf(&b, "Your personal information held by %s\nRequest %s, archive made on %s UTC.\n\n", m.Organization, m.Reference, when(m.GeneratedAt))
 		b.WriteString("This archive holds every row about you that we found in the databases named below, as they stood when it was made.\n" +
 			"Each table is given twice: a .json file with the exact values, in a structured format you can take to another organization\n" +
 			"(portability), and a .csv file that opens in a spreadsheet. In the CSV files, a text that begins with = + - @ starts with an\n" +
@@ -267,20 +291,20 @@ func readme(lang string, m manifest) []byte {
 			"you may apply to the Commission d'accès à l'information du Québec within 30 days of it.\n")
 		return []byte(b.String())
 	}
-	fmt.Fprintf(&b, "Vos renseignements personnels détenus par %s\nDemande %s, archive produite le %s (UTC).\n\n", m.Organization, m.Reference, m.GeneratedAt)
+	fmt.Fprintf(&b, "Vos renseignements personnels détenus par %s\nDemande %s, archive produite le %s UTC.\n\n", m.Organization, m.Reference, when(m.GeneratedAt))
 	b.WriteString("Cette archive contient chaque ligne vous concernant que nous avons trouvée dans les bases de données nommées ci-dessous,\n" +
 		"telles qu'elles étaient au moment de sa production. Chaque table y figure deux fois : un fichier .json avec les valeurs exactes,\n" +
 		"dans un format structuré que vous pouvez remettre à une autre organisation (portabilité), et un fichier .csv qui s'ouvre dans\n" +
 		"un tableur. Dans les fichiers CSV, un texte qui commence par = + - @ est précédé d'une apostrophe pour que le tableur l'affiche\n" +
 		"au lieu de l'exécuter ; les fichiers JSON le gardent tel quel. Une cellule vide est une valeur absente. Le fichier manifest.json\n" +
 		"liste les tables, leur nombre de lignes et une somme de contrôle SHA-256 de chaque fichier JSON.\n\n")
-	fmt.Fprintf(&b, "%d lignes en tout :\n", m.TotalRows)
+	fmt.Fprintf(&b, "%s en tout :\n", lignes(m.TotalRows))
 	for _, f := range m.Files {
 		if f.Skipped != "" {
 			fmt.Fprintf(&b, "  %s / %s : non consultée (%s)\n", f.Connector, f.Table, f.Skipped)
 			continue
 		}
-		fmt.Fprintf(&b, "  %s / %s : %d lignes\n", f.Connector, f.Table, f.Rows)
+		fmt.Fprintf(&b, "  %s / %s : %s\n", f.Connector, f.Table, lignes(f.Rows))
 	}
 	b.WriteString("\nSi un renseignement est inexact ou incomplet, vous pouvez nous demander de le corriger (rectification). Si vous êtes en\n" +
 		"désaccord avec notre réponse, vous pouvez vous adresser à la Commission d'accès à l'information du Québec dans les 30 jours.\n")

@@ -428,6 +428,10 @@ func value(v any) any {
 		}
 		return x // encoding/json writes base64
 	case time.Time:
+		// A DATE column comes back as midnight UTC: write it as a date.
+		if x.Location() == time.UTC && x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+			return x.Format(time.DateOnly)
+		}
 		return x.UTC().Format(time.RFC3339Nano)
 	}
 	return v

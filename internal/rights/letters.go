@@ -153,9 +153,10 @@ func (s *Service) letter(oi orgInfo, r *Request, kind LetterKind, d letterData, 
 	if lang == "fr" {
 		data["Article"], data["Recourse"] = frTypo.Replace(data["Article"].(string)), frTypo.Replace(data["Recourse"].(string))
 	}
-	if d.StatusToken != "" {
-		data["StatusLink"] = s.StatusURL(oi.o.Slug, d.StatusToken)
-	}
+	// The status link is the requester's secret: only the email carries
+	// it. The copy kept in the file, which staff read and the status page
+	// shows, says where it went instead.
+	data["HasStatus"] = r.Requester.Email != ""
 	if r.Represented != nil {
 		data["Represented"], data["Capacity"] = r.Represented.Name, CapacityName(r.Represented.Capacity, lang)
 	}
@@ -163,15 +164,25 @@ func (s *Service) letter(oi orgInfo, r *Request, kind LetterKind, d letterData, 
 	if err != nil {
 		return OutLetter{}, err
 	}
+	if d.StatusToken != "" {
+		data["StatusLink"] = map[string]string{"fr": "[lien personnel, envoyé par courriel seulement]", "en": "[personal link, sent by email only]"}[lang]
+	}
 	text, err := execute(lang, string(kind)+".body", data)
 	if err != nil {
 		return OutLetter{}, err
 	}
 	l := OutLetter{Letter: Letter{Kind: kind, Lang: lang, Subject: subject, Text: text, CreatedAt: now}}
 	if r.Requester.Email != "" {
+		mailText := text
+		if d.StatusToken != "" {
+			data["StatusLink"] = s.StatusURL(oi.o.Slug, d.StatusToken)
+			if mailText, err = execute(lang, string(kind)+".body", data); err != nil {
+				return OutLetter{}, err
+			}
+		}
 		l.Emailed = true
 		l.Mail = &pqmail.Message{OrgID: oi.org, Kind: "request." + string(kind), Ref: "request", Lang: lang, To: r.Requester.Email,
-			Subject: subject, Text: text}
+			Subject: subject, Text: mailText}
 	}
 	return l, nil
 }

@@ -158,6 +158,10 @@ func TestPublicSubmitConfirmStatus(t *testing.T) {
 		if err != nil || pub.ID != r.ID || len(pub.Letters) != 1 {
 			t.Fatalf("status page: got %+v, %v", pub, err)
 		}
+		// The secret link is in the email only, never in the file's copy.
+		if strings.Contains(pub.Letters[0].Text, status) || !strings.Contains(pub.Letters[0].Text, "envoyé par courriel seulement") {
+			t.Errorf("the kept acknowledgement holds the status link:\n%s", pub.Letters[0].Text)
+		}
 		// Another organization's pages know nothing of the token.
 		if _, err := f.svc.Status(ctx, f.b.ID, status); !privaq.IsCode(err, privaq.EValidation) {
 			t.Fatalf("status on org B: got %v, want validation_failed", err)

@@ -85,6 +85,8 @@ T = {
  "req.admin.assign": ("Responsable du dossier", "Assignee"),
  "req.admin.nobody": ("Personne", "Nobody"),
  "req.admin.assign_button": ("Confier la demande", "Assign the request"),
+ "req.admin.by.requester": ("le demandeur", "the requester"),
+ "req.admin.by.system": ("privaq", "privaq"),
  "req.admin.new": ("Saisir une demande", "Enter a request"),
  "req.admin.new_intro": ("Une demande reçue par la poste, par téléphone, par courriel ou en personne. Le délai court à partir du jour de sa réception ; l’accusé de réception est envoyé au demandeur s’il a donné son courriel.", "A request received by mail, by phone, by email or in person. The delay runs from the day it was received; the acknowledgement goes to the requester if they gave an email address."),
  "req.admin.new_button": ("Enregistrer la demande", "Save the request"),
