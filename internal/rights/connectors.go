@@ -112,6 +112,10 @@ type Run struct {
 	PlannerKind privaq.ActorKind `json:"-"`
 	PlannerUser privaq.UserID    `json:"-"`
 	Approver    privaq.Actor     `json:"-"`
+	// Fingerprint binds the run to what its dry run saw: each connector's
+	// database and mapping, and the request's identifiers. An approval
+	// carries out only that.
+	Fingerprint string `json:"-"`
 }
 
 // Destruction is an entry of the destruction log: what was destroyed or
@@ -141,9 +145,6 @@ type ConnectorStore interface {
 	ConnectorDSN(ctx context.Context, org privaq.OrgID, key string) (Connector, string, error)
 	UpdateConnector(ctx context.Context, org privaq.OrgID, key string, e audit.Entry, fn func(*Connector) error) (Connector, error)
 	DeleteConnector(ctx context.Context, org privaq.OrgID, key string, e audit.Entry) error
-	// AnonymizationKey is the organization's key for the hash rule, so
-	// that one value hashes the same across tables and runs.
-	AnonymizationKey(ctx context.Context, org privaq.OrgID) ([]byte, error)
 
 	SaveExport(ctx context.Context, org privaq.OrgID, x *Export, zip []byte, ev Event, e audit.Entry) error
 	Exports(ctx context.Context, org privaq.OrgID, id ID) ([]Export, error)

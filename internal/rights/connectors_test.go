@@ -13,6 +13,7 @@ import (
 	"privaq/internal/audit"
 	"privaq/internal/connector"
 	"privaq/internal/inventory"
+	"privaq/internal/org"
 	"privaq/internal/rights"
 )
 
@@ -260,6 +261,72 @@ func TestRectifyRun(t *testing.T) {
 		}
 		if n := count(t, path, `SELECT COUNT(*) FROM customers WHERE name = 'Alice Tremblay-Roy'`); n != 1 {
 			t.Errorf("rectified %d rows, want 1", n)
+		}
+	})
+}
+
+// An approval carries out what the dry run showed, nothing else: a
+// changed identifier or mapping sends the run back to a new dry run.
+func TestApprovalOfAStalePlan(t *testing.T) {
+	each(t, inventory.RegimePrivate, func(t *testing.T, f *fixture) {
+		path := f.shop(t)
+		r := f.verified(t, rights.TypeDeletion)
+		run, err := f.svc.PlanErase(ctx, f.staff, f.a.ID, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.SetIdentifiers(ctx, f.staff, f.a.ID, r.ID, map[string]string{"email": "bob@example.org"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Approve(ctx, f.officer, f.a.ID, r.ID, run.ID, rights.RunErase); !privaq.IsCode(err, privaq.EConflict) {
+			t.Fatalf("approval after the identifiers changed: got %v, want conflict", err)
+		}
+		f.svc.SetIdentifiers(ctx, f.staff, f.a.ID, r.ID, map[string]string{"email": "alice@example.org"})
+		m := connector.SampleMapping()
+		m[4].Erasure, m[4].Reason = connector.ErasureKeep, "Consent records"
+		if _, err := f.svc.SetTables(ctx, f.officer, f.a.ID, "shop", m); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Approve(ctx, f.officer, f.a.ID, r.ID, run.ID, rights.RunErase); !privaq.IsCode(err, privaq.EConflict) {
+			t.Fatalf("approval after the mapping changed: got %v, want conflict", err)
+		}
+		if n := count(t, path, `SELECT COUNT(*) FROM support_tickets`); n != 2 {
+			t.Fatalf("a stale approval changed the shop: %d tickets", n)
+		}
+		// Planned anew, it goes through.
+		run, err = f.svc.PlanErase(ctx, f.staff, f.a.ID, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Approve(ctx, f.officer, f.a.ID, r.ID, run.ID, rights.RunErase); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, path, `SELECT COUNT(*) FROM newsletter`); n != 2 {
+			t.Errorf("the newsletter, now kept, lost rows: %d", n)
+		}
+	})
+}
+
+// A run planned with a token is its creator's: they may not approve it.
+func TestTokenPlannerCannotApprove(t *testing.T) {
+	each(t, inventory.RegimePrivate, func(t *testing.T, f *fixture) {
+		f.shop(t)
+		orgs := &org.Service{Store: f.db, Clock: f.clock}
+		_, tok, err := orgs.CreateToken(ctx, f.officer, f.a.ID, privaq.RoleStaff, "crm sync")
+		if err != nil {
+			t.Fatal(err)
+		}
+		viaToken := privaq.Actor{Kind: privaq.ActorToken, TokenID: tok.ID, OrgID: f.a.ID, Role: privaq.RoleStaff}
+		r := f.verified(t, rights.TypeDeletion)
+		run, err := f.svc.PlanErase(ctx, viaToken, f.a.ID, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Approve(ctx, f.officer, f.a.ID, r.ID, run.ID, rights.RunErase); !privaq.IsCode(err, privaq.EForbidden) {
+			t.Fatalf("approval by the token's creator: got %v, want forbidden", err)
+		}
+		if _, err := f.svc.Approve(ctx, f.staff, f.a.ID, r.ID, run.ID, rights.RunErase); err != nil {
+			t.Fatalf("approval by another staff member: %v", err)
 		}
 	})
 }

@@ -2,6 +2,11 @@ package rights
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -114,6 +119,17 @@ func groupCorrections(cors []Correction) map[string][]connector.Correction {
 }
 
 func (s *Service) createRun(ctx context.Context, actor privaq.Actor, orgID privaq.OrgID, r *Request, run Run) (Run, error) {
+	cs, err := s.Store.Connectors(ctx, orgID)
+	if err != nil {
+		return Run{}, err
+	}
+	ids, err := identifiers(r)
+	if err != nil {
+		return Run{}, err
+	}
+	if run.Fingerprint, err = s.fingerprint(ctx, orgID, cs, ids); err != nil {
+		return Run{}, err
+	}
 	now := s.now()
 	run.Status, run.PlannedAt, run.PlannerKind, run.PlannerUser = RunPlanned, now, actor.Kind, actor.UserID
 	ev := Event{At: now, actor: actor, Action: string(run.Kind) + "_planned", Detail: map[string]any{"tables": len(run.Plan), "rows": totalRows(run.Plan)}}
@@ -156,6 +172,12 @@ func (s *Service) Approve(ctx context.Context, actor privaq.Actor, orgID privaq.
 	if err != nil {
 		return Run{}, err
 	}
+	// The fingerprint is computed before the claim, so a changed mapping
+	// leaves the run planned, to be planned again.
+	current, err := s.fingerprint(ctx, orgID, cs, ids)
+	if err != nil {
+		return Run{}, err
+	}
 	run, err := s.Store.ClaimRun(ctx, orgID, id, runID, func(run *Run) error {
 		if run.Kind != kind {
 			return privaq.Errorf(privaq.ENotFound, "there is no %s run %d on this request", kind, runID)
@@ -167,25 +189,33 @@ func (s *Service) Approve(ctx context.Context, actor privaq.Actor, orgID privaq.
 			return &privaq.Error{Code: privaq.EForbidden, Message: "a staff member signed in must approve: a token cannot",
 				FR: "Un membre du personnel connecté doit approuver : un jeton ne le peut pas."}
 		}
-		if run.PlannerKind == privaq.ActorUser && run.PlannerUser == actor.UserID {
+		// A run planned with a token counts as its creator's.
+		if run.PlannerUser != 0 && run.PlannerUser == actor.UserID {
 			return &privaq.Error{Code: privaq.EForbidden, Rule: "second_person", Message: "another staff member must approve the run you planned",
 				FR: "Un autre membre du personnel doit approuver l’opération que vous avez préparée."}
+		}
+		if run.Fingerprint != current {
+			return &privaq.Error{Code: privaq.EConflict, Rule: "stale_plan",
+				Message: "a connector, its mapping or the request's identifiers changed since this dry run: make a new dry run",
+				FR:      "Un connecteur, son association ou les identifiants de la demande ont changé depuis cette simulation : refaites-la."}
 		}
 		return nil
 	})
 	if err != nil {
 		return Run{}, err
 	}
+	// From here the databases change: the run is finished and logged even
+	// if the approver's connection drops.
+	ctx = context.WithoutCancel(ctx)
 	byKey := map[string]Connector{}
 	for _, c := range cs {
 		byKey[c.Key] = c
 	}
-	var hashKey []byte
-	if run.Kind == RunErase {
-		if hashKey, err = s.Store.AnonymizationKey(ctx, orgID); err != nil {
-			return Run{}, err
-		}
-	}
+	// The hash rule's key lives for this run only: rows stay linkable to
+	// each other, and no one, privaq included, can hash a person's email
+	// again to find them.
+	hashKey := make([]byte, 32)
+	rand.Read(hashKey)
 	keys := connectorsOf(run)
 	var failures []string
 	run.Result = nil
@@ -213,7 +243,8 @@ func (s *Service) Approve(ctx context.Context, actor privaq.Actor, orgID privaq.
 	}
 	var log []Destruction
 	for _, t := range run.Result {
-		if t.Error == "" && t.Action != string(connector.ErasureKeep) && t.Rows > 0 {
+		// Only an erasure destroys; a rectification is in the history.
+		if run.Kind == RunErase && t.Error == "" && t.Action != string(connector.ErasureKeep) && t.Action != connector.ActionSkip && t.Rows > 0 {
 			log = append(log, Destruction{At: now, RequestID: id, Reference: r.Reference, RunID: run.ID, Connector: t.Connector, Table: t.Table,
 				Action: t.Action, Rows: t.Rows, PlannedBy: run.PlannedBy, ApprovedBy: ""})
 		}
@@ -224,10 +255,34 @@ func (s *Service) Approve(ctx context.Context, actor privaq.Actor, orgID privaq.
 		return Run{}, err
 	}
 	if run.Status == RunFailed {
-		return run, &privaq.Error{Code: privaq.EConflict, Rule: "run_failed", Message: "the run failed and was rolled back: " + run.Error,
-			FR: "L’opération a échoué et a été annulée : " + run.Error}
+		return run, &privaq.Error{Code: privaq.EConflict, Rule: "run_failed",
+			Message: "the run failed; each database that failed is unchanged, the others are done (see the result): " + run.Error,
+			FR:      "L’opération a échoué ; chaque base en échec est inchangée, les autres sont faites (voyez le résultat) : " + run.Error}
 	}
 	return s.Store.Run(ctx, orgID, id, run.ID)
+}
+
+// fingerprint digests what a run acts on: each connector's key, engine,
+// DSN and mapping, and the identifiers that find the person.
+func (s *Service) fingerprint(ctx context.Context, orgID privaq.OrgID, cs []Connector, ids connector.Identifiers) (string, error) {
+	h := sha256.New()
+	for _, c := range cs {
+		_, dsn, err := s.Store.ConnectorDSN(ctx, orgID, c.Key)
+		if err != nil {
+			return "", err
+		}
+		tables, err := json.Marshal(c.Tables)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%q %q %q %s\n", c.Key, c.Kind, dsn, tables)
+	}
+	idj, err := json.Marshal(ids)
+	if err != nil {
+		return "", err
+	}
+	h.Write(idj)
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // connectorsOf lists the connectors a run touches, in plan order.

@@ -165,15 +165,6 @@ func (db *DB) DeleteConnector(ctx context.Context, org privaq.OrgID, key string,
 	return db.dialect.mapError(err, "connector")
 }
 
-// AnonymizationKey derives the organization's key for the hash rule.
-func (db *DB) AnonymizationKey(ctx context.Context, org privaq.OrgID) ([]byte, error) {
-	dek, err := db.orgKey(ctx, db.r, org)
-	if err != nil {
-		return nil, err
-	}
-	k := dek.Derive("connector-anonymize")
-	return k[:], nil
-}
 
 // SaveExport stores an access archive, sealed, with its event.
 func (db *DB) SaveExport(ctx context.Context, org privaq.OrgID, x *rights.Export, zip []byte, ev rights.Event, e audit.Entry) error {
@@ -254,6 +245,7 @@ func (db *DB) ExportData(ctx context.Context, org privaq.OrgID, id rights.ID, ex
 type runPrivate struct {
 	Samples     []rights.Sample        `json:"samples"`
 	Corrections []connector.Correction `json:"corrections,omitempty"`
+	Fingerprint string                 `json:"fingerprint,omitempty"`
 }
 
 // CreateRun stores a planned run with its event.
@@ -267,7 +259,7 @@ func (db *DB) CreateRun(ctx context.Context, org privaq.OrgID, r *rights.Run, ev
 		if err != nil {
 			return err
 		}
-		priv, err := json.Marshal(runPrivate{Samples: r.Samples, Corrections: r.Corrections})
+		priv, err := json.Marshal(runPrivate{Samples: r.Samples, Corrections: r.Corrections, Fingerprint: r.Fingerprint})
 		if err != nil {
 			return err
 		}
@@ -294,7 +286,9 @@ func nonNilPlan(p []rights.PlanTable) []rights.PlanTable {
 	return p
 }
 
-const runColumns = `x.id, x.request_id, x.kind, x.status, x.plan, x.private_enc, x.planned_by_kind, x.planned_by_user_id, x.planned_at,
+// The planner's user is the token's creator for a run planned with a
+// token: the person behind it may not approve it either.
+const runColumns = `x.id, x.request_id, x.kind, x.status, x.plan, x.private_enc, x.planned_by_kind, COALESCE(x.planned_by_user_id, pt.created_by), x.planned_at,
 	x.finished_at, x.result, x.error, pu.email_idx, pu.email_enc, pt.name, xu.email_idx, xu.email_enc`
 
 const runFrom = ` FROM request_runs x LEFT JOIN users pu ON pu.id = x.planned_by_user_id LEFT JOIN tokens pt ON pt.id = x.planned_by_token_id
@@ -340,7 +334,7 @@ func (db *DB) scanRun(ctx context.Context, q querier, org privaq.OrgID, row inte
 	if err := json.Unmarshal(plain, &p); err != nil {
 		return r, err
 	}
-	r.Samples, r.Corrections = p.Samples, p.Corrections
+	r.Samples, r.Corrections, r.Fingerprint = p.Samples, p.Corrections, p.Fingerprint
 	return r, nil
 }
 
@@ -403,9 +397,21 @@ func (db *DB) FinishRun(ctx context.Context, org privaq.OrgID, r *rights.Run, lo
 		if err != nil {
 			return err
 		}
+		// The sample rows served the approval; once the run is over they
+		// are personal information kept for nothing, possibly of a person
+		// just erased.
+		dek, err := db.orgKey(ctx, tx, org)
+		if err != nil {
+			return err
+		}
+		priv, err := json.Marshal(runPrivate{Corrections: r.Corrections})
+		if err != nil {
+			return err
+		}
 		a := ev.Actor()
-		if _, err := tx.ExecContext(ctx, `UPDATE request_runs SET status = $1, result = $2, error = $3, finished_at = $4, approved_by_user_id = $5
-			WHERE org_id = $6 AND id = $7`, string(r.Status), string(result), r.Error, nullTime(r.FinishedAt), nullID(a.UserID), org, r.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE request_runs SET status = $1, result = $2, error = $3, finished_at = $4, approved_by_user_id = $5,
+			private_enc = $6 WHERE org_id = $7 AND id = $8`, string(r.Status), string(result), r.Error, nullTime(r.FinishedAt), nullID(a.UserID),
+			dek.Seal(priv, requestChildAD("request_runs", org, r.RequestID)), org, r.ID); err != nil {
 			return err
 		}
 		var pKind string
