@@ -165,7 +165,6 @@ func (db *DB) DeleteConnector(ctx context.Context, org privaq.OrgID, key string,
 	return db.dialect.mapError(err, "connector")
 }
 
-
 // SaveExport stores an access archive, sealed, with its event.
 func (db *DB) SaveExport(ctx context.Context, org privaq.OrgID, x *rights.Export, zip []byte, ev rights.Event, e audit.Entry) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
