@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -20,7 +21,14 @@ func recordDemoRequests(ctx context.Context, requests *rights.Service, org priva
 	if err != nil || len(list) > 0 {
 		return err
 	}
-	shop := filepath.Join(requests.SQLiteDir, "demo-shop.db")
+	dir, err := requests.SQLiteDirOf(ctx, org)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	shop := filepath.Join(dir, "shop.db")
 	if err := connector.CreateSample(ctx, shop); err != nil {
 		return err
 	}

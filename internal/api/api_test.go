@@ -90,7 +90,10 @@ func newTestAPI(t *testing.T, dbURL string) *testAPI {
 		t.Fatalf("create B's token: %v", err)
 	}
 	ta.shopDir = t.TempDir()
-	if err := connector.CreateSample(ctx, filepath.Join(ta.shopDir, "shop.db")); err != nil {
+	if err := os.Mkdir(filepath.Join(ta.shopDir, ta.a.Slug), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := connector.CreateSample(ctx, filepath.Join(ta.shopDir, ta.a.Slug, "shop.db")); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))

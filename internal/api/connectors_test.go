@@ -20,7 +20,7 @@ import (
 // keySeq numbers the connectors TestTenancy creates.
 var keySeq atomic.Int64
 
-func (ta *testAPI) shopPath() string { return filepath.Join(ta.shopDir, "shop.db") }
+func (ta *testAPI) shopPath() string { return filepath.Join(ta.shopDir, ta.a.Slug, "shop.db") }
 
 func mappingJSON(t *testing.T) string {
 	b, err := json.Marshal(map[string]any{"tables": connector.SampleMapping()})

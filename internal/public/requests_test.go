@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -118,7 +119,9 @@ func TestRequestDownload(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := newSite(t, db)
 		sys := privaq.System(s.org.ID)
-		shop := filepath.Join(s.rights.SQLiteDir, "shop.db")
+		dir, _ := s.rights.SQLiteDirOf(ctx, s.org.ID)
+		os.Mkdir(dir, 0o700)
+		shop := filepath.Join(dir, "shop.db")
 		if err := connector.CreateSample(ctx, shop); err != nil {
 			t.Fatal(err)
 		}

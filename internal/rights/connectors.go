@@ -175,7 +175,7 @@ func connectorTarget(key string) string { return "connector/" + key }
 // protected refuses a DSN that reaches privaq's own database (an officer
 // of one organization would read every other's records through it) and a
 // SQLite file outside the directory the operator set aside for them.
-func (s *Service) protected(c connector.Config) error {
+func (s *Service) protected(ctx context.Context, orgID privaq.OrgID, c connector.Config) error {
 	refuse := &privaq.Error{Code: privaq.EValidation, Field: "dsn", Message: "this DSN points at privaq's own database, which a connector may not reach",
 		FR: "Ce DSN désigne la base de données de privaq, qu’un connecteur ne peut pas atteindre."}
 	if c.Kind == connector.KindSQLite {
@@ -183,10 +183,14 @@ func (s *Service) protected(c connector.Config) error {
 			return &privaq.Error{Code: privaq.EValidation, Field: "dsn", Message: "SQLite connectors are disabled on this server (the operator sets PRIVAQ_CONNECTOR_DIR)",
 				FR: "Les connecteurs SQLite sont désactivés sur ce serveur (l’exploitant définit PRIVAQ_CONNECTOR_DIR)."}
 		}
+		dir, err := s.SQLiteDirOf(ctx, orgID)
+		if err != nil {
+			return err
+		}
 		path := resolved(strings.TrimPrefix(strings.SplitN(c.DSN, "?", 2)[0], "file:"))
-		if !within(resolved(s.SQLiteDir), path) {
-			return &privaq.Error{Code: privaq.EValidation, Field: "dsn", Message: "a SQLite connector opens a file in " + s.SQLiteDir + " only",
-				FR: "Un connecteur SQLite n’ouvre qu’un fichier de " + s.SQLiteDir + "."}
+		if !within(resolved(dir), path) {
+			return &privaq.Error{Code: privaq.EValidation, Field: "dsn", Message: "a SQLite connector of this organization opens a file in " + dir + " only",
+				FR: "Un connecteur SQLite de cette organisation n’ouvre qu’un fichier de " + dir + "."}
 		}
 		for _, p := range s.Protected {
 			if p != "" && !strings.Contains(p, "://") && within(resolved(p), path) {
@@ -207,6 +211,19 @@ func (s *Service) protected(c connector.Config) error {
 		}
 	}
 	return nil
+}
+
+// SQLiteDirOf is the directory of an organization's SQLite connectors:
+// one per organization, so that no officer opens another's files.
+func (s *Service) SQLiteDirOf(ctx context.Context, orgID privaq.OrgID) (string, error) {
+	if s.SQLiteDir == "" {
+		return "", nil
+	}
+	o, err := s.Orgs.OrgByID(ctx, orgID)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(s.SQLiteDir, o.Slug), nil
 }
 
 // resolved is an absolute path with its symbolic links followed, so that
@@ -244,7 +261,7 @@ func (s *Service) CreateConnector(ctx context.Context, actor privaq.Actor, orgID
 	if err := cfg.Validate(); err != nil {
 		return Connector{}, err
 	}
-	if err := s.protected(cfg); err != nil {
+	if err := s.protected(ctx, orgID, cfg); err != nil {
 		return Connector{}, err
 	}
 	now := s.now()
@@ -289,7 +306,7 @@ func (s *Service) open(ctx context.Context, orgID privaq.OrgID, key string) (Con
 	}
 	cfg := connector.Config{Key: c.Key, Kind: c.Kind, DSN: dsn}
 	// Checked again at each use: a link may have changed since.
-	if err := s.protected(cfg); err != nil {
+	if err := s.protected(ctx, orgID, cfg); err != nil {
 		return c, nil, err
 	}
 	conn, err := connector.Open(ctx, cfg)

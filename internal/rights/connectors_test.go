@@ -20,8 +20,9 @@ import (
 // shop registers the sample shop as the organization's SQLite connector.
 func (f *fixture) shop(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	f.svc.SQLiteDir = dir
+	f.svc.SQLiteDir = t.TempDir()
+	dir := filepath.Join(f.svc.SQLiteDir, f.a.Slug)
+	os.Mkdir(dir, 0o700)
 	path := filepath.Join(dir, "shop.db")
 	if err := connector.CreateSample(ctx, path); err != nil {
 		t.Fatal(err)
@@ -66,9 +67,14 @@ func count(t *testing.T, path, query string) int {
 
 func TestConnectorRegistration(t *testing.T) {
 	each(t, inventory.RegimePrivate, func(t *testing.T, f *fixture) {
-		dir := t.TempDir()
-		f.svc.SQLiteDir = dir
+		f.svc.SQLiteDir = t.TempDir()
+		dir := filepath.Join(f.svc.SQLiteDir, f.a.Slug)
+		os.Mkdir(dir, 0o700)
 		f.svc.Protected = []string{filepath.Join(dir, "privaq.db")}
+		// Another organization's directory is out of reach too.
+		other := filepath.Join(f.svc.SQLiteDir, f.b.Slug)
+		os.Mkdir(other, 0o700)
+		connector.CreateSample(ctx, filepath.Join(other, "shop.db"))
 		path := filepath.Join(dir, "shop.db")
 		connector.CreateSample(ctx, path)
 		os.WriteFile(filepath.Join(dir, "privaq.db"), nil, 0o600)
@@ -86,6 +92,7 @@ func TestConnectorRegistration(t *testing.T) {
 			{"outside the directory", f.officer, rights.ConnectorInput{Key: "shop", Kind: connector.KindSQLite, DSN: outside}, privaq.EValidation},
 			{"link out of the directory", f.officer, rights.ConnectorInput{Key: "shop", Kind: connector.KindSQLite, DSN: filepath.Join(dir, "link.db")}, privaq.EValidation},
 			{"privaq's own file", f.officer, rights.ConnectorInput{Key: "shop", Kind: connector.KindSQLite, DSN: filepath.Join(dir, "privaq.db")}, privaq.EValidation},
+			{"another organization's directory", f.officer, rights.ConnectorInput{Key: "shop", Kind: connector.KindSQLite, DSN: filepath.Join(other, "shop.db")}, privaq.EValidation},
 			{"bad kind", f.officer, rights.ConnectorInput{Key: "shop", Kind: "oracle", DSN: path}, privaq.EValidation},
 		} {
 			if _, err := f.svc.CreateConnector(ctx, tc.actor, f.a.ID, tc.in); !privaq.IsCode(err, tc.code) {

@@ -79,7 +79,10 @@ func newRightsStack(t *testing.T) *rightsStack {
 	t.Cleanup(func() { stopWriter(); <-writerDone })
 	cons := &consent.Service{Store: db, Writer: writer, Sources: db, Audit: db, Clock: clock}
 	shopDir := t.TempDir()
-	shop := filepath.Join(shopDir, "boutique.db")
+	if err := os.Mkdir(filepath.Join(shopDir, browserOrg), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	shop := filepath.Join(shopDir, browserOrg, "boutique.db")
 	if err := connector.CreateSample(ctx, shop); err != nil {
 		t.Fatal(err)
 	}

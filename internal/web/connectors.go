@@ -32,6 +32,8 @@ type connectorsView struct {
 	Form     map[string]string
 	Example  string
 	ErrorKey string
+	// SQLiteDir is where this organization's SQLite files must lie.
+	SQLiteDir string
 }
 
 func (w *Web) handleConnectors(rw http.ResponseWriter, r *http.Request, q *req) error {
@@ -51,6 +53,9 @@ func (w *Web) showConnectors(rw http.ResponseWriter, r *http.Request, q *req, ke
 	}
 	v := &connectorsView{Page: q.Page, Kinds: []string{string(connector.KindPostgres), string(connector.KindMySQL), string(connector.KindSQLite)},
 		Form: form, ErrorKey: key}
+	if v.SQLiteDir, err = w.Rights.SQLiteDirOf(r.Context(), q.org.ID); err != nil {
+		return err
+	}
 	ex, _ := json.MarshalIndent(connector.SampleMapping()[:2], "", "  ")
 	v.Example = string(ex)
 	for _, c := range list {

@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -63,7 +64,10 @@ func newTestSite(t *testing.T, dbURL string) *testSite {
 	t.Cleanup(stop)
 	cons := &consent.Service{Store: db, Writer: writer, Sources: db, Audit: db, Clock: privaq.SystemClock{}}
 	shopDir := t.TempDir()
-	if err := connector.CreateSample(ctx, filepath.Join(shopDir, "shop.db")); err != nil {
+	if err := os.Mkdir(filepath.Join(shopDir, "demo"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := connector.CreateSample(ctx, filepath.Join(shopDir, "demo", "shop.db")); err != nil {
 		t.Fatal(err)
 	}
 	w, err := web.New(web.Config{Orgs: orgs, OrgStore: db, Inventory: inv, Policies: pol, Consents: cons, Audit: db, Log: log,
@@ -74,7 +78,7 @@ func newTestSite(t *testing.T, dbURL string) *testSite {
 		t.Fatal(err)
 	}
 	h := server.New(server.Config{Log: log, DB: db, API: &api.API{Orgs: orgs, OrgStore: db, Inventory: inv, Audit: db, Log: log}, Web: w, Version: "test"})
-	s := &testSite{srv: httptest.NewServer(h), db: db, orgs: orgs, shop: filepath.Join(shopDir, "shop.db")}
+	s := &testSite{srv: httptest.NewServer(h), db: db, orgs: orgs, shop: filepath.Join(shopDir, "demo", "shop.db")}
 	t.Cleanup(s.srv.Close)
 	sys := privaq.Actor{Kind: privaq.ActorSystem}
 	if s.demo, err = orgs.CreateOrg(ctx, sys, "demo", "Démo", inventory.RegimePrivate, "fr"); err != nil {
