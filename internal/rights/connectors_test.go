@@ -337,3 +337,19 @@ func TestTokenPlannerCannotApprove(t *testing.T) {
 		}
 	})
 }
+
+// A request made for someone else is not about the representative: no
+// identifier is taken from their email.
+func TestRepresentativeIsNotTheSubject(t *testing.T) {
+	each(t, inventory.RegimePrivate, func(t *testing.T, f *fixture) {
+		in := input()
+		in.Represented = &rights.Represented{Name: "Léo Tremblay", Capacity: rights.CapacityParent}
+		r, err := f.svc.Create(ctx, f.staff, f.a.ID, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Identifiers) != 0 {
+			t.Errorf("identifiers %v, want none until staff set the child's", r.Identifiers)
+		}
+	})
+}

@@ -213,14 +213,17 @@ func (s *Service) newRequest(oi orgInfo, in Input, now time.Time, requireEmail b
 	l := oi.law(in.Law)
 	due := Due(received, oi.delay(l))
 	return &Request{OrgID: oi.org, Type: in.Type, Status: StatusReceived, Channel: in.Channel, Law: l, Lang: in.Lang,
-		Requester: in.Requester, Represented: in.Represented, Details: in.Details, Identifiers: defaultIdentifiers(in.Requester),
+		Requester: in.Requester, Represented: in.Represented, Details: in.Details, Identifiers: defaultIdentifiers(in),
 		ReceivedAt: received, DueAt: due, OriginalDueAt: due, CreatedAt: now, UpdatedAt: now}, nil
 }
 
-func defaultIdentifiers(p Person) map[string]string {
+// defaultIdentifiers finds the requester by their email. A request made
+// for someone else (a child, a mandator, a deceased person) is about that
+// person, not about the representative: staff set its identifiers.
+func defaultIdentifiers(in Input) map[string]string {
 	ids := map[string]string{}
-	if p.Email != "" {
-		ids["email"] = strings.ToLower(p.Email)
+	if in.Requester.Email != "" && in.Represented == nil {
+		ids["email"] = strings.ToLower(in.Requester.Email)
 	}
 	return ids
 }
