@@ -443,3 +443,36 @@ func TestYearOf(t *testing.T) {
 		}
 	}
 }
+
+// A deletion that would cascade to an unmapped table, or a table whose
+// changes cannot be rolled back, is refused at mapping time.
+func TestCheckRefusesHiddenChanges(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e engine, c *Conn) {
+		ddl := `CREATE TABLE wishlist (id BIGINT PRIMARY KEY, customer_id BIGINT REFERENCES customers (id) ON DELETE CASCADE, sku VARCHAR(40))`
+		if e.kind == KindMySQL {
+			ddl = `CREATE TABLE wishlist (id BIGINT PRIMARY KEY, customer_id BIGINT, sku VARCHAR(40), FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE CASCADE)`
+		}
+		if _, err := e.admin.Exec(ddl); err != nil {
+			t.Fatal(err)
+		}
+		m := SampleMapping()
+		m[0].Erasure, m[0].Columns = ErasureDelete, nil
+		if _, err := Check(ctx, c, m); fieldOf(err) != "tables[0].erasure" || !strings.Contains(err.Error(), "wishlist") {
+			t.Fatalf("cascade to an unmapped table: got %v", err)
+		}
+		m = append(m, Table{Name: "wishlist", Parent: "customers", ForeignKey: "customer_id", ParentKey: "id", Erasure: ErasureDelete})
+		if _, err := Check(ctx, c, m); err != nil {
+			t.Fatalf("cascade to a mapped table: %v", err)
+		}
+		if e.kind != KindMySQL {
+			return
+		}
+		if _, err := e.admin.Exec(`CREATE TABLE legacy_contacts (id BIGINT PRIMARY KEY, email VARCHAR(200)) ENGINE=MyISAM`); err != nil {
+			t.Fatal(err)
+		}
+		m = append(SampleMapping(), Table{Name: "legacy_contacts", SubjectColumn: "email", Identifier: "email", Erasure: ErasureDelete})
+		if _, err := Check(ctx, c, m); fieldOf(err) != "tables[6].name" || !strings.Contains(err.Error(), "MyISAM") {
+			t.Fatalf("MyISAM table: got %v", err)
+		}
+	})
+}

@@ -44,6 +44,12 @@ type dialect struct {
 	auth func(error) *privaq.Error
 	// Catalog queries: each takes (schema or nil, table) first.
 	columnsSQL, indexSQL, primarySQL string
+	// cascadeSQL lists the tables whose rows a DELETE on the table also
+	// deletes or changes (ON DELETE CASCADE, SET NULL, SET DEFAULT).
+	cascadeSQL string
+	// engineSQL, where tables have storage engines, names the table's:
+	// only a transactional one can be rolled back after a dry run.
+	engineSQL string
 	// rowID is the implicit row key of a table without a primary key.
 	rowID string
 	// readTx reads a consistent readSnapshot for an access archive.
@@ -103,6 +109,9 @@ var dialects = map[Kind]*dialect{
 		primarySQL: `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
 			JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 			WHERE n.nspname = COALESCE($1::text, current_schema()) AND c.relname = $2 AND i.indisprimary ORDER BY a.attnum`,
+		cascadeSQL: `SELECT DISTINCT ch.relname FROM pg_constraint k JOIN pg_class t ON t.oid = k.confrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+			JOIN pg_class ch ON ch.oid = k.conrelid
+			WHERE k.contype = 'f' AND k.confdeltype IN ('c', 'n', 'd') AND n.nspname = COALESCE($1::text, current_schema()) AND t.relname = $2`,
 	},
 	KindMySQL: {
 		kind: KindMySQL, driver: "mysql", version: `SELECT VERSION()`, quote: '`', schema: true, readTx: readSnapshot,
@@ -167,6 +176,9 @@ var dialects = map[Kind]*dialect{
 			WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? AND column_name = ? AND seq_in_index = 1)`,
 		primarySQL: `SELECT column_name FROM information_schema.statistics
 			WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? AND index_name = 'PRIMARY' ORDER BY seq_in_index`,
+		cascadeSQL: `SELECT DISTINCT table_name FROM information_schema.referential_constraints
+			WHERE constraint_schema = COALESCE(?, DATABASE()) AND referenced_table_name = ? AND delete_rule IN ('CASCADE', 'SET NULL', 'SET DEFAULT')`,
+		engineSQL: `SELECT COALESCE(engine, '') FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?`,
 	},
 	KindSQLite: {
 		kind: KindSQLite, driver: "sqlite", version: `SELECT sqlite_version()`, quote: '"', rowID: "rowid",
@@ -214,6 +226,8 @@ var dialects = map[Kind]*dialect{
 			OR EXISTS (SELECT 1 FROM pragma_table_info($1) WHERE name = $2 AND pk = 1 AND upper(type) = 'INTEGER'
 				AND (SELECT count(*) FROM pragma_table_info($1) WHERE pk > 0) = 1)`,
 		primarySQL: `SELECT name FROM pragma_table_info($1) WHERE pk > 0 ORDER BY pk`,
+		cascadeSQL: `SELECT DISTINCT m.name FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+			WHERE m.type = 'table' AND f."table" = $1 AND f.on_delete IN ('CASCADE', 'SET NULL', 'SET DEFAULT')`,
 	},
 }
 
@@ -326,26 +340,35 @@ func (d *dialect) indexed(ctx context.Context, q querier, name, col string) (boo
 }
 
 func (d *dialect) primaryKey(ctx context.Context, q querier, name string) ([]string, error) {
-	rows, err := d.catalog(ctx, q, d.primarySQL, name)
+	out, err := d.strings(ctx, q, d.primarySQL, name)
 	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if len(out) == 0 && d.rowID != "" {
 		out = []string{d.rowID}
 	}
 	return out, nil
+}
+
+// strings runs a catalog query that answers one text column.
+func (d *dialect) strings(ctx context.Context, q querier, query, name string) ([]string, error) {
+	if query == "" {
+		return nil, nil
+	}
+	rows, err := d.catalog(ctx, q, query, name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
 
 // refusalClass is why a database refused a statement.

@@ -65,6 +65,16 @@ func erase(ctx context.Context, c *Conn, tables []Table, ids Identifiers, hashKe
 	if err != nil {
 		return Result{}, err
 	}
+	// The schema may have changed since the mapping was checked.
+	var v privaq.ValidationErrors
+	for i, t := range tables {
+		if err := c.safeToChange(ctx, i, t, tables, &v); err != nil {
+			return Result{}, c.d.refusal(err, t.Name)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return Result{}, err
+	}
 	if dry {
 		// The dry run's hashes are thrown away with its transaction.
 		hashKey = []byte("dry run")

@@ -259,6 +259,9 @@ func Check(ctx context.Context, c *Conn, tables []Table) (Report, error) {
 			}
 			perRow = perRow || r.Rule == RuleHash || r.Rule == RuleYear
 		}
+		if err := c.safeToChange(ctx, i, t, tables, &v); err != nil {
+			return rep, c.d.refusal(err, t.Name)
+		}
 		tr := TableReport{Table: t.Name, Lookup: lookup}
 		if _, ok := cols[t.Name][lookup]; ok {
 			if tr.Indexed, err = c.d.indexed(ctx, c.db, t.Name, lookup); err != nil {
@@ -275,6 +278,43 @@ func Check(ctx context.Context, c *Conn, tables []Table) (Report, error) {
 		rep.Tables = append(rep.Tables, tr)
 	}
 	return rep, v.Err()
+}
+
+// safeToChange refuses a table whose changes a dry run cannot undo (a
+// MySQL table on a non-transactional engine), and a deletion that would
+// silently reach a table the mapping does not show (a cascading foreign
+// key from an unmapped table): what an erasure destroys must be in its
+// plan and in the destruction log.
+func (c *Conn) safeToChange(ctx context.Context, i int, t Table, tables []Table, v *privaq.ValidationErrors) error {
+	engines, err := c.d.strings(ctx, c.db, c.d.engineSQL, t.Name)
+	if err != nil {
+		return err
+	}
+	if len(engines) == 1 && t.Erasure != ErasureKeep && !strings.EqualFold(engines[0], "InnoDB") {
+		*v = append(*v, fieldError(fmt.Sprintf("tables[%d].name", i),
+			"table "+t.Name+" uses the "+engines[0]+" engine, which cannot roll back: a dry run would change it; convert it to InnoDB or keep its rows",
+			"La table "+t.Name+" utilise le moteur "+engines[0]+", qui ne peut pas annuler : une simulation la modifierait ; convertissez-la en InnoDB ou conservez ses lignes."))
+	}
+	if t.Erasure != ErasureDelete {
+		return nil
+	}
+	children, err := c.d.strings(ctx, c.db, c.d.cascadeSQL, t.Name)
+	if err != nil {
+		return err
+	}
+	for _, child := range children {
+		mapped := false
+		for _, m := range tables {
+			_, name := splitName(m.Name)
+			mapped = mapped || name == child
+		}
+		if !mapped {
+			*v = append(*v, fieldError(fmt.Sprintf("tables[%d].erasure", i),
+				"deleting from "+t.Name+" also deletes or changes rows of "+child+" (a cascading foreign key), which is not mapped: map "+child+" so the plan shows it",
+				"Supprimer dans "+t.Name+" supprime ou modifie aussi des lignes de "+child+" (clé étrangère en cascade), qui n’est pas associée : associez "+child+" pour que le plan le montre."))
+		}
+	}
+	return nil
 }
 
 func textType(t string) bool {
