@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -178,4 +179,28 @@ func TestNewSMTPRejectsBadURLs(t *testing.T) {
 			t.Errorf("NewSMTP(%q): no error", u)
 		}
 	}
+}
+
+// TestOutboxMasksLinks: staff reading the outbox see that a personal
+// link was sent, never its token, while the email itself carries it.
+func TestOutboxMasksLinks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.subscribe(t, "reader@example.org", "192.0.2.0/24")
+		f.runOnce(t)
+		sent := f.smtp.Wait(t, 1)[0]
+		token := regexp.MustCompile(`[?&]t=([A-Za-z0-9_-]{16,})`).FindStringSubmatch(sent.Body)
+		if token == nil {
+			t.Fatalf("no link in the sent email")
+		}
+		list, _ := db.Outbox(ctx, f.org.ID, 0, 10)
+		o := &mail.Outbox{Store: db, Audit: db}
+		m, err := o.Read(ctx, privaq.System(f.org.ID), f.org.ID, list[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(m.Text, token[1]) || !strings.Contains(m.Text, "t=…") {
+			t.Errorf("the outbox shows the link's token:\n%s", m.Text)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"regexp"
 	"strconv"
 
 	"privaq"
@@ -34,7 +35,14 @@ func (o *Outbox) List(ctx context.Context, actor privaq.Actor, org privaq.OrgID,
 	return o.Store.Outbox(ctx, org, before, PageSize)
 }
 
-// Read returns message id with its recipient and text, and records the read.
+// secretLink matches the token of a personal link (a confirmation, a
+// request's status page, an unsubscription): the recipient's secret,
+// which lets whoever holds it act as them.
+var secretLink = regexp.MustCompile(`([?&]t=)[A-Za-z0-9_-]{16,}`)
+
+// Read returns message id with its recipient and text, and records the
+// read. The tokens of personal links are masked: staff see that a link
+// was sent, not the link.
 func (o *Outbox) Read(ctx context.Context, actor privaq.Actor, org privaq.OrgID, id int64) (Message, error) {
 	if err := actor.Require(org, privaq.PermInventoryRead); err != nil {
 		return Message{}, err
@@ -43,5 +51,6 @@ func (o *Outbox) Read(ctx context.Context, actor privaq.Actor, org privaq.OrgID,
 	if err != nil {
 		return m, err
 	}
+	m.Text = secretLink.ReplaceAllString(m.Text, "${1}…")
 	return m, o.Audit.AppendAudit(ctx, audit.New(actor, "mail.read", "mail/"+strconv.FormatInt(id, 10), map[string]any{"kind": m.Kind}))
 }
