@@ -152,6 +152,10 @@ type ConnectorStore interface {
 	// download, unless the archive has expired.
 	ExportData(ctx context.Context, org privaq.OrgID, id ID, export int64, downloaded *time.Time) (Export, []byte, error)
 
+	// PurgeExports destroys the data of the archives expired at now, in
+	// every organization, keeping their record; it returns how many.
+	PurgeExports(ctx context.Context, now time.Time) (int, error)
+
 	CreateRun(ctx context.Context, org privaq.OrgID, r *Run, ev Event, e audit.Entry) error
 	Runs(ctx context.Context, org privaq.OrgID, id ID) ([]Run, error)
 	Run(ctx context.Context, org privaq.OrgID, id ID, run int64) (Run, error)

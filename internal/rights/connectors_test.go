@@ -4,10 +4,13 @@ import (
 	"archive/zip"
 	"bytes"
 	"database/sql"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"privaq"
 	"privaq/internal/audit"
@@ -181,6 +184,18 @@ func TestCollectAndDownload(t *testing.T) {
 		}
 		if !seen["request.collect"] || !seen["request.export.read"] {
 			t.Errorf("collection and reading not audited: %v", seen)
+		}
+		// Past its expiry, the daily job destroys the archive's data and
+		// keeps its record.
+		f.clock.Add(rights.ExportFor + time.Hour)
+		if _, err := (&rights.Reminder{Service: f.svc, Users: f.db, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.svc.ExportData(ctx, f.staff, f.a.ID, r.ID, x.ID); !privaq.IsCode(err, privaq.ENotFound) {
+			t.Errorf("an expired archive: got %v, want not_found", err)
+		}
+		if list, _ := f.svc.Exports(ctx, f.staff, f.a.ID, r.ID); len(list) != 1 || list[0].Size != 0 || list[0].Rows != 10 {
+			t.Errorf("the expired archive's record: %+v", list)
 		}
 	})
 }

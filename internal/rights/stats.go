@@ -132,10 +132,17 @@ func (rm *Reminder) Run(ctx context.Context, interval time.Duration, lead func(c
 	}
 }
 
-// RunOnce queues the reminders now due and returns how many it queued.
+// RunOnce queues the reminders now due and returns how many it queued. It
+// also destroys the access archives past their expiry: their purpose,
+// the requester's download, is over (P 23).
 func (rm *Reminder) RunOnce(ctx context.Context) (int, error) {
 	s := rm.Service
 	now := s.now()
+	if n, err := s.Store.PurgeExports(ctx, now); err != nil {
+		return 0, err
+	} else if n > 0 && rm.Log != nil {
+		rm.Log.InfoContext(ctx, "request_exports_purged", "count", n)
+	}
 	rs, err := s.Store.OpenRequests(ctx)
 	if err != nil {
 		return 0, err

@@ -225,6 +225,10 @@ func (db *DB) ExportData(ctx context.Context, org privaq.OrgID, id rights.ID, ex
 	if err != nil {
 		return x, nil, err
 	}
+	if len(sealed) == 0 {
+		return x, nil, &privaq.Error{Code: privaq.ENotFound, Message: "this archive expired and was destroyed; make a new one if needed",
+			FR: "Cette archive a expiré et a été détruite ; produisez-en une nouvelle au besoin."}
+	}
 	data, err := dek.Open(sealed, requestChildAD("request_exports", org, id))
 	if err != nil {
 		return x, nil, err
@@ -238,6 +242,18 @@ func (db *DB) ExportData(ctx context.Context, org privaq.OrgID, id rights.ID, ex
 		x.Downloaded = downloaded
 	}
 	return x, data, nil
+}
+
+// PurgeExports empties the sealed data of expired archives: the row stays,
+// with its counts and dates, as the record that one was made and
+// delivered.
+func (db *DB) PurgeExports(ctx context.Context, now time.Time) (int, error) {
+	res, err := db.w.ExecContext(ctx, `UPDATE request_exports SET data_enc = $1, size = 0 WHERE expires_at <= $2 AND size > 0`, []byte{}, micros(now))
+	if err != nil {
+		return 0, db.dialect.mapError(err, "exports")
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 // runPrivate is the sealed part of a run.

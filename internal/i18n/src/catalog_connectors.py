@@ -58,6 +58,7 @@ T = {
  "conn.req.downloaded": ("Téléchargée par le demandeur", "Downloaded by the requester"),
  "conn.req.not_yet": ("pas encore", "not yet"),
  "conn.req.download": ("Télécharger", "Download"),
+ "conn.req.destroyed": ("expirée, détruite", "expired, destroyed"),
  "conn.req.no_exports": ("Aucune archive.", "No archives."),
  "conn.req.runs": ("Effacements et rectifications", "Erasures and rectifications"),
  "conn.req.no_runs": ("Aucun.", "None."),
