@@ -103,7 +103,13 @@ func Open(ctx context.Context, cfg Config) (*Conn, error) {
 				Message: "there is no SQLite database file at this path", FR: "Il n’y a pas de fichier de base SQLite à ce chemin."}
 		}
 	}
-	db, err := sql.Open(d.driver, dsn)
+	var db *sql.DB
+	var err error
+	if d.open != nil {
+		db, err = d.open(dsn)
+	} else {
+		db, err = sql.Open(d.driver, dsn)
+	}
 	if err != nil {
 		return nil, &privaq.Error{Code: privaq.EValidation, Field: "dsn", Message: "the DSN is not valid", FR: "Le DSN n’est pas valide."}
 	}

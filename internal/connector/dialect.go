@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -12,7 +14,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // the pgx driver
+	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
 
 	"privaq"
@@ -37,6 +39,8 @@ type dialect struct {
 	schema bool
 	// dsn checks a DSN and returns the one privaq opens.
 	dsn func(string) (string, *privaq.Error)
+	// open opens the checked DSN; nil for sql.Open with driver.
+	open func(dsn string) (*sql.DB, error)
 	// classify reads a driver error.
 	classify func(error) (class refusalClass, constraint string)
 	// auth reports whether a connection error is the server refusing the
@@ -61,12 +65,17 @@ var readSnapshot = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: 
 var dialects = map[Kind]*dialect{
 	KindPostgres: {
 		kind: KindPostgres, driver: "pgx", version: `SELECT version()`, quote: '"', dollar: true, schema: true, readTx: readSnapshot,
-		dsn: func(s string) (string, *privaq.Error) {
-			if _, err := pgx.ParseConfig(s); err != nil {
-				return "", fieldError("dsn", "the PostgreSQL DSN is not valid: use postgres://user:password@host:5432/database",
-					"Le DSN PostgreSQL n’est pas valide : utilisez postgres://utilisateur:motdepasse@hôte:5432/base.")
+		dsn: postgresDSN,
+		open: func(dsn string) (*sql.DB, error) {
+			cfg, err := pgx.ParseConfig(dsn)
+			if err != nil {
+				return nil, err
 			}
-			return s, nil
+			// pgx fills a missing password from privaq's own environment
+			// (PGPASSWORD, ~/.pgpass): a connector gets only its own.
+			u, _ := url.Parse(dsn)
+			cfg.Password, _ = u.User.Password()
+			return stdlib.OpenDB(*cfg), nil
 		},
 		classify: func(err error) (refusalClass, string) {
 			var pe *pgconn.PgError
@@ -229,6 +238,64 @@ var dialects = map[Kind]*dialect{
 		cascadeSQL: `SELECT DISTINCT m.name FROM sqlite_master m, pragma_foreign_key_list(m.name) f
 			WHERE m.type = 'table' AND f."table" = $1 AND f.on_delete IN ('CASCADE', 'SET NULL', 'SET DEFAULT')`,
 	},
+}
+
+// postgresParams are the DSN parameters a connector may set. Others are
+// refused: passfile, sslkey, sslrootcert or service would make privaq
+// read files of its own server, host or dbname would bypass the checks
+// on the URL.
+var postgresParams = map[string]bool{"sslmode": true, "search_path": true, "connect_timeout": true, "application_name": true}
+
+// postgresDSN accepts a postgres:// URL naming one host, a user and a
+// database.
+func postgresDSN(s string) (string, *privaq.Error) {
+	bad := fieldError("dsn", "the PostgreSQL DSN is not valid: use postgres://user:password@host:5432/database",
+		"Le DSN PostgreSQL n’est pas valide : utilisez postgres://utilisateur:motdepasse@hôte:5432/base.")
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Hostname() == "" || strings.Contains(u.Host, ",") ||
+		u.User == nil || u.User.Username() == "" || strings.Trim(u.Path, "/") == "" || strings.Contains(strings.Trim(u.Path, "/"), "/") {
+		return "", bad
+	}
+	for k := range u.Query() {
+		if !postgresParams[k] {
+			return "", fieldError("dsn", "the DSN parameter "+strconv.Quote(k)+" is not allowed; use sslmode, search_path, connect_timeout or application_name",
+				"Le paramètre de DSN « "+k+" » n’est pas permis ; utilisez sslmode, search_path, connect_timeout ou application_name.")
+		}
+	}
+	if _, err := pgx.ParseConfig(s); err != nil {
+		return "", bad
+	}
+	return s, nil
+}
+
+// SamePostgres reports whether two postgres:// URLs name the same
+// database on the same server, loopback names counting as one host.
+func SamePostgres(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	host := func(u *url.URL) string {
+		h := strings.ToLower(u.Hostname())
+		if ip := net.ParseIP(h); (ip != nil && ip.IsLoopback()) || h == "localhost" || h == "" || strings.HasPrefix(h, "/") {
+			return "loopback"
+		}
+		return h
+	}
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		return "5432"
+	}
+	db := func(u *url.URL) string {
+		if d := strings.Trim(u.Path, "/"); d != "" {
+			return d
+		}
+		return u.User.Username()
+	}
+	return host(ua) == host(ub) && port(ua) == port(ub) && db(ua) == db(ub)
 }
 
 func withoutKey(m map[string]string, k string) map[string]string {

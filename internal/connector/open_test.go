@@ -64,6 +64,12 @@ func TestValidate(t *testing.T) {
 		{Config{Key: "shop", Kind: KindPostgres}, "dsn"},
 		{Config{Key: "shop", Kind: KindPostgres, DSN: "postgres://u:p@host:notaport/db"}, "dsn"},
 		{Config{Key: "shop", Kind: KindMySQL, DSN: "mysql://u:p@host/db"}, "dsn"},
+		{Config{Key: "shop", Kind: KindPostgres, DSN: "host=db.example dbname=shop user=u"}, "dsn"},
+		{Config{Key: "shop", Kind: KindPostgres, DSN: "postgres://u:p@db.example/shop?passfile=/root/.pgpass"}, "dsn"},
+		{Config{Key: "shop", Kind: KindPostgres, DSN: "postgres://u:p@db.example/shop?host=127.0.0.1"}, "dsn"},
+		{Config{Key: "shop", Kind: KindPostgres, DSN: "postgres://u:p@a.example,b.example/shop"}, "dsn"},
+		{Config{Key: "shop", Kind: KindPostgres, DSN: "postgres://u:p@db.example/"}, "dsn"},
+		{Config{Key: "shop", Kind: KindPostgres, DSN: "postgres://db.example/shop"}, "dsn"},
 		{Config{Key: "shop", Kind: KindMySQL, DSN: "u:p@tcp(host:3306)/"}, "dsn"},
 	} {
 		if f := fieldOf(tc.cfg.Validate()); f != tc.field {
@@ -72,6 +78,23 @@ func TestValidate(t *testing.T) {
 	}
 	if err := (Config{Key: "shop", Kind: KindMySQL, DSN: "u:p@tcp(host:3306)/shop"}).Validate(); err != nil {
 		t.Errorf("a good MySQL DSN: %v", err)
+	}
+	if err := (Config{Key: "shop", Kind: KindPostgres, DSN: "postgres://u:p@db.example:5433/shop?sslmode=require&search_path=crm"}).Validate(); err != nil {
+		t.Errorf("a good PostgreSQL DSN: %v", err)
+	}
+	for _, c := range []struct {
+		a, b string
+		same bool
+	}{
+		{"postgres://u:p@LOCALHOST/privaq", "postgres://postgres@127.0.0.1:5432/privaq?sslmode=disable", true},
+		{"postgres://u:p@[::1]:5432/privaq", "postgres://postgres@localhost/privaq", true},
+		{"postgres://u:p@db.example/privaq", "postgres://postgres@DB.example:5432/privaq", true},
+		{"postgres://u:p@db.example/shop", "postgres://postgres@db.example/privaq", false},
+		{"postgres://u:p@db.example:5433/privaq", "postgres://postgres@db.example/privaq", false},
+	} {
+		if got := SamePostgres(c.a, c.b); got != c.same {
+			t.Errorf("SamePostgres(%s, %s) = %v", c.a, c.b, got)
+		}
 	}
 	// The MySQL driver must never let the server read privaq's files.
 	dsn, _ := dialects[KindMySQL].dsn("u:p@tcp(host:3306)/shop?allowAllFiles=true&multiStatements=true")

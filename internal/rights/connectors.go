@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -207,10 +206,7 @@ func (s *Service) protected(ctx context.Context, orgID privaq.OrgID, c connector
 		return nil
 	}
 	for _, p := range s.Protected {
-		u1, err1 := url.Parse(c.DSN)
-		u2, err2 := url.Parse(p)
-		if err1 == nil && err2 == nil && strings.HasPrefix(p, "postgres") && u1.Hostname() == u2.Hostname() &&
-			port(u1) == port(u2) && strings.Trim(u1.Path, "/") == strings.Trim(u2.Path, "/") {
+		if strings.HasPrefix(p, "postgres") && connector.SamePostgres(c.DSN, p) {
 			return refuse
 		}
 	}
@@ -248,12 +244,6 @@ func within(dir, path string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-func port(u *url.URL) string {
-	if p := u.Port(); p != "" {
-		return p
-	}
-	return "5432"
-}
 
 // CreateConnector registers a database of the organization. The DSN is
 // checked for its form, not tried: Test tries it.
