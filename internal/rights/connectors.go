@@ -244,7 +244,6 @@ func within(dir, path string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-
 // CreateConnector registers a database of the organization. The DSN is
 // checked for its form, not tried: Test tries it.
 func (s *Service) CreateConnector(ctx context.Context, actor privaq.Actor, orgID privaq.OrgID, in ConnectorInput) (Connector, error) {
