@@ -246,9 +246,12 @@ func (a *API) handleRectify(w http.ResponseWriter, r *http.Request, c *call) err
 	return nil
 }
 
-func writeRun(w http.ResponseWriter, status int, run rights.Run) {
+func writeRun(w http.ResponseWriter, status int, run rights.Run) { writeJSON(w, status, runLists(run)) }
+
+// runLists makes a run's lists never null.
+func runLists(run rights.Run) rights.Run {
 	run.Plan, run.Samples, run.Result, run.Corrections = nonNil(run.Plan), nonNil(run.Samples), nonNil(run.Result), nonNil(run.Corrections)
-	writeJSON(w, status, run)
+	return run
 }
 
 func (a *API) handleRuns(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -261,8 +264,7 @@ func (a *API) handleRuns(w http.ResponseWriter, r *http.Request, c *call) error 
 		return err
 	}
 	for i := range list {
-		run := &list[i]
-		run.Plan, run.Samples, run.Result, run.Corrections = nonNil(run.Plan), nonNil(run.Samples), nonNil(run.Result), nonNil(run.Corrections)
+		list[i] = runLists(list[i])
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(list)})
 	return nil

@@ -56,14 +56,18 @@ func Collect(ctx context.Context, c *Conn, tables []Table, ids Identifiers) ([]T
 			return nil, c.d.refusal(err, t.Name)
 		}
 		if len(tr.Rows) > MaxRows {
-			return nil, &privaq.Error{Code: privaq.EConflict, Rule: "too_many_rows",
-				Message: fmt.Sprintf("table %s has more than %d rows for this person: check its mapping", t.Name, MaxRows),
-				FR:      fmt.Sprintf("La table %s compte plus de %d lignes pour cette personne : vérifiez son association.", t.Name, MaxRows)}
+			return nil, tooMany(t.Name)
 		}
 		tr.Table = t.Name
 		out = append(out, tr)
 	}
 	return out, nil
+}
+
+func tooMany(table string) error {
+	return &privaq.Error{Code: privaq.EConflict, Rule: "too_many_rows",
+		Message: fmt.Sprintf("table %s has more than %d rows for this person: check its mapping", table, MaxRows),
+		FR:      fmt.Sprintf("La table %s compte plus de %d lignes pour cette personne : vérifiez son association.", table, MaxRows)}
 }
 
 // selectRows reads at most limit rows of a query.

@@ -134,8 +134,8 @@ func Open(ctx context.Context, cfg Config) (*Conn, error) {
 	return &Conn{db: db, d: d}, nil
 }
 
-// connectError turns a failure to connect into an error safe to show:
-// the cause is kept in Err for the log only after its text is dropped.
+// unreachable is a failure to connect in words safe to show: the cause
+// stays in Err for errors.Is and errors.As, its text withheld.
 func unreachable(en, fr string, err error) *privaq.Error {
 	return &privaq.Error{Code: privaq.EValidation, Field: "dsn", Rule: "unreachable", Message: en, FR: fr, Err: scrubbed{err}}
 }

@@ -216,9 +216,6 @@ var dialects = map[Kind]*dialect{
 			case 8, 23:
 				return refusalDenied, ""
 			}
-			if strings.Contains(se.Error(), "no such") {
-				return refusalMissing, ""
-			}
 			return refusalOther, "code " + strconv.Itoa(se.Code())
 		},
 		auth: func(err error) *privaq.Error {

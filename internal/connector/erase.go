@@ -184,27 +184,14 @@ func (p *plan) anonymize(ctx context.Context, tx *sql.Tx, t Table, hashKey []byt
 		cols = append(cols, p.d.ident(r.Column))
 	}
 	a := &args{d: p.d}
-	rows, err := tx.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+p.d.table(t.Name)+" WHERE "+p.where(t, a), a.vals...)
+	tr, err := selectRows(ctx, tx, "SELECT "+strings.Join(cols, ", ")+" FROM "+p.d.table(t.Name)+" WHERE "+p.where(t, a), a.vals, MaxRows+1)
 	if err != nil {
 		return 0, err
 	}
-	var all [][]any
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		all = append(all, vals)
+	if len(tr.Rows) > MaxRows {
+		return 0, tooMany(t.Name)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
+	all := tr.Rows
 	var n int64
 	for _, row := range all {
 		a := &args{d: p.d}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -393,12 +394,8 @@ func (p *plan) deepestFirst() []Table {
 	for _, t := range out {
 		depth[t.Name] = p.depth(t)
 	}
-	// A stable insertion sort keeps the officer's order among equals.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && depth[out[j].Name] > depth[out[j-1].Name]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	// Stable: the officer's order stays among tables of one depth.
+	slices.SortStableFunc(out, func(a, b Table) int { return depth[b.Name] - depth[a.Name] })
 	return out
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -141,8 +142,18 @@ func (w *Web) handleConnectorAction(rw http.ResponseWriter, r *http.Request, q *
 		dec := json.NewDecoder(strings.NewReader(form["tables"]))
 		dec.DisallowUnknownFields()
 		if derr := dec.Decode(&tables); derr != nil {
-			err = &privaq.Error{Code: privaq.EValidation, Field: "tables", Message: "the mapping is not valid JSON: " + derr.Error(),
-				FR: "L’association n’est pas du JSON valide : " + derr.Error()}
+			at := ""
+			var se *json.SyntaxError
+			var te *json.UnmarshalTypeError
+			switch {
+			case errors.As(derr, &se):
+				at = strconv.FormatInt(se.Offset, 10)
+			case errors.As(derr, &te):
+				at = strconv.FormatInt(te.Offset, 10)
+			}
+			err = &privaq.Error{Code: privaq.EValidation, Field: "tables",
+				Message: "the mapping is not a valid JSON list of tables (near character " + at + ")",
+				FR:      "L’association n’est pas une liste de tables en JSON valide (vers le caractère " + at + ")."}
 		} else {
 			_, err = w.Rights.SetTables(ctx, q.actor, q.org.ID, key, tables)
 		}
@@ -197,17 +208,9 @@ func (w *Web) requestWork(r *http.Request, q *req, rq rights.Request) (requestWo
 	for k, v := range rq.Identifiers {
 		lines = append(lines, k+"="+v)
 	}
-	out.Identifiers = strings.Join(sorted(lines), "\n")
+	slices.Sort(lines)
+	out.Identifiers = strings.Join(lines, "\n")
 	return out, nil
-}
-
-func sorted(s []string) []string {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-	return s
 }
 
 // parseIdentifiers reads "name=value" lines.
