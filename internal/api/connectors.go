@@ -32,6 +32,12 @@ func (a *API) connectorRoutes(handle func(method, pattern string, h http.Handler
 	handle("POST", one+"/extend", a.wrap(requestAction(a, func(r *http.Request, c *call, id rights.ID, b extendBody) (rights.Request, error) {
 		return a.Rights.Extend(r.Context(), c.actor, c.org.ID, id, b.Reason)
 	})))
+	handle("POST", one+"/clarify", a.wrap(requestAction(a, func(r *http.Request, c *call, id rights.ID, b clarifyBody) (rights.Request, error) {
+		return a.Rights.Clarify(r.Context(), c.actor, c.org.ID, id, b.Question)
+	})))
+	handle("POST", one+"/assign", a.wrap(requestAction(a, func(r *http.Request, c *call, id rights.ID, b assignBody) (rights.Request, error) {
+		return a.Rights.Assign(r.Context(), c.actor, c.org.ID, id, privaq.UserID(b.AssigneeID))
+	})))
 	handle("POST", one+"/collect", a.wrap(a.handleCollect))
 	handle("GET", one+"/exports", a.wrap(a.handleExports))
 	handle("GET", one+"/exports/{export}", a.wrap(a.handleExportGet))
@@ -44,6 +50,14 @@ func (a *API) connectorRoutes(handle func(method, pattern string, h http.Handler
 
 type identifiersBody struct {
 	Identifiers map[string]string `json:"identifiers"`
+}
+
+type clarifyBody struct {
+	Question string `json:"question"`
+}
+
+type assignBody struct {
+	AssigneeID int64 `json:"assignee_id"`
 }
 
 type extendBody struct {

@@ -39,6 +39,10 @@ func (ta *testAPI) connectorBody(t *testing.T, rest string) any {
 		return mappingJSON(t)
 	case strings.HasSuffix(rest, "/identifiers"):
 		return `{"identifiers":{"email":"alice@example.org"}}`
+	case strings.HasSuffix(rest, "/clarify"):
+		return `{"question":"Quel est votre numéro de client ?"}`
+	case strings.HasSuffix(rest, "/assign"):
+		return `{"assignee_id":0}`
 	case strings.HasSuffix(rest, "/extend"):
 		return `{"reason":"Volume"}`
 	case strings.HasSuffix(rest, "/erase"):

@@ -84,6 +84,11 @@ func (b *builder) connectorOps(o string) {
 		status: 200, response: withRequest, errors: conflicts})
 	b.op("POST", one+"/extend", operation{id: "extendRequest", summary: "Extend a public body's delay once by 10 days, with the notice sent before the first delay ends (A 98)", tag: "requests",
 		body: jsonBody(object([]string{"reason"}, obj{"reason": str("maxLength", 2000)})), status: 200, response: withRequest, errors: conflicts})
+	b.op("POST", one+"/clarify", operation{id: "clarifyRequest", summary: "Ask the requester for clarification by letter; the legal delay does not change", tag: "requests",
+		body: jsonBody(object([]string{"question"}, obj{"question": str("maxLength", 10000)})), status: 200, response: withRequest, errors: conflicts})
+	b.op("POST", one+"/assign", operation{id: "assignRequest", summary: "Give the request to an officer or staff member (assignee_id 0 for nobody); reminders go to them", tag: "requests",
+		body:   jsonBody(object([]string{"assignee_id"}, obj{"assignee_id": obj{"type": "integer", "format": "int64", "minimum": 0}})),
+		status: 200, response: withRequest, errors: conflicts})
 	b.op("POST", one+"/collect", operation{id: "collectRequest", summary: "Collect every mapped row about the person into a ZIP for the requester (access, portability; audited)", tag: tag,
 		status: 201, response: reply("The archive, downloadable from the status page until it expires.", ref("Export")), errors: slices.Concat(adminReads, []int{409, 422})})
 	b.op("GET", one+"/exports", operation{id: "listRequestExports", summary: "List a request's archives", tag: tag,

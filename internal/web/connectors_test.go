@@ -206,5 +206,15 @@ func TestRequestAssign(t *testing.T) {
 		if !strings.Contains(body, "staff@demo.test") {
 			t.Error("the list does not show the assignee")
 		}
+		// A request for clarification is a letter of the file.
+		if code, _, _ := officer.post(file+"/clarify", url.Values{"_csrf": {tok}, "question": {""}}); code != http.StatusUnprocessableEntity {
+			t.Errorf("an empty question: got %d, want 422", code)
+		}
+		if code, _, _ := officer.post(file+"/clarify", url.Values{"_csrf": {tok}, "question": {"Quel est votre numéro de membre ?"}}); code != http.StatusSeeOther {
+			t.Fatalf("clarify: got %d", code)
+		}
+		if _, body = officer.get(file + "?lang=fr"); !strings.Contains(body, "Quel est votre numéro de membre") {
+			t.Error("the file lacks the clarification letter")
+		}
 	})
 }

@@ -189,6 +189,8 @@ func (w *Web) handleRequestAction(rw http.ResponseWriter, r *http.Request, q *re
 		_, err = w.Rights.Note(ctx, q.actor, q.org.ID, id, p.Get("note"))
 	case "start":
 		_, err = w.Rights.Start(ctx, q.actor, q.org.ID, id)
+	case "clarify":
+		_, err = w.Rights.Clarify(ctx, q.actor, q.org.ID, id, p.Get("question"))
 	case "extend":
 		_, err = w.Rights.Extend(ctx, q.actor, q.org.ID, id, p.Get("reason"))
 	case "withdraw":
