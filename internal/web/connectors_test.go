@@ -206,6 +206,11 @@ func TestRequestAssign(t *testing.T) {
 		if !strings.Contains(body, "staff@demo.test") {
 			t.Error("the list does not show the assignee")
 		}
+		for filter, want := range map[string]bool{"?type=access": true, "?type=deletion": false, "?overdue=1": false} {
+			if _, body = officer.get("/admin/o/demo/requests" + filter); strings.Contains(body, rq.Reference) != want {
+				t.Errorf("filter %s: shows the request %v, want %v", filter, !want, want)
+			}
+		}
 		// A request for clarification is a letter of the file.
 		if code, _, _ := officer.post(file+"/clarify", url.Values{"_csrf": {tok}, "question": {""}}); code != http.StatusUnprocessableEntity {
 			t.Errorf("an empty question: got %d, want 422", code)

@@ -32,10 +32,12 @@ type requestRow struct {
 
 type requestsView struct {
 	*Page
-	Rows    []requestRow
-	Status  string
-	Stats   rights.Stats
-	Options []choice
+	Rows         []requestRow
+	Status, Type string
+	Overdue      bool
+	Stats        rights.Stats
+	Options      []choice
+	Types        []choice
 }
 
 type choice struct{ Value, Label string }
@@ -54,14 +56,24 @@ func (w *Web) handleRequests(rw http.ResponseWriter, r *http.Request, q *req) er
 	if err := w.requestsEnabled(q); err != nil {
 		return err
 	}
-	v := &requestsView{Page: q.Page, Status: r.URL.Query().Get("status")}
+	qs := r.URL.Query()
+	v := &requestsView{Page: q.Page, Status: qs.Get("status"), Type: qs.Get("type"), Overdue: qs.Get("overdue") == "1"}
 	for _, s := range rights.Statuses {
 		v.Options = append(v.Options, choice{string(s), q.T("req.public.state." + statusKey(s))})
 	}
 	f := rights.Filter{}
+	if v.Overdue {
+		f.Overdue = &v.Overdue
+	}
 	for _, s := range rights.Statuses {
 		if string(s) == v.Status {
 			f.Status = s
+		}
+	}
+	for _, t := range rights.Types {
+		v.Types = append(v.Types, choice{string(t), q.T("req.type." + string(t))})
+		if string(t) == v.Type {
+			f.Type = t
 		}
 	}
 	list, err := w.Rights.List(r.Context(), q.actor, q.org.ID, f)

@@ -94,6 +94,7 @@ T = {
  "req.admin.clarify_question": ("Ce qu’il faut préciser", "What needs clarifying"),
  "req.admin.clarify_help": ("La lettre est envoyée au demandeur et gardée au dossier ; le délai légal ne change pas.", "The letter goes to the requester and stays in the file; the legal delay does not change."),
  "req.admin.clarify_button": ("Envoyer la demande de précisions", "Send the request for clarification"),
+ "req.admin.overdue_only": ("En retard seulement", "Overdue only"),
  "req.admin.new": ("Saisir une demande", "Enter a request"),
  "req.admin.new_intro": ("Une demande reçue par la poste, par téléphone, par courriel ou en personne. Le délai court à partir du jour de sa réception ; l’accusé de réception est envoyé au demandeur s’il a donné son courriel.", "A request received by mail, by phone, by email or in person. The delay runs from the day it was received; the acknowledgement goes to the requester if they gave an email address."),
  "req.admin.new_button": ("Enregistrer la demande", "Save the request"),
