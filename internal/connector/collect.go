@@ -283,13 +283,13 @@ func readme(lang string, m manifest) []byte {
 			"(portability), and a .csv file that opens in a spreadsheet. In the CSV files, a text that begins with = + - @ starts with an\n" +
 			"apostrophe, so that a spreadsheet shows it rather than running it; the JSON files keep it as it is. An empty cell is a value\n" +
 			"that is absent. manifest.json lists the tables, their row counts and a SHA-256 checksum of each JSON file.\n\n")
-		fmt.Fprintf(&b, "%d rows in all:\n", m.TotalRows)
+		fmt.Fprintf(&b, "%s in all:\n", rows(m.TotalRows))
 		for _, f := range m.Files {
 			if f.Skipped != "" {
 				fmt.Fprintf(&b, "  %s / %s: not searched (%s)\n", f.Connector, f.Table, f.Skipped)
 				continue
 			}
-			fmt.Fprintf(&b, "  %s / %s: %d rows\n", f.Connector, f.Table, f.Rows)
+			fmt.Fprintf(&b, "  %s / %s: %s\n", f.Connector, f.Table, rows(f.Rows))
 		}
 		b.WriteString("\nIf something is wrong or incomplete, you may ask us to correct it (rectification). If you disagree with our answer,\n" +
 			"you may apply to the Commission d'accès à l'information du Québec within 30 days of it.\n")
