@@ -53,6 +53,7 @@ const (
 type Store interface {
 	audit.Store
 	ConnectorStore
+	DocumentStore
 	// CreateRequest numbers r (REQ-year-number), then stores it with what
 	// fn, given the numbered request, writes beside it.
 	CreateRequest(ctx context.Context, org privaq.OrgID, r *Request, t Tokens, e audit.Entry, fn func(*Request) (Change, error)) error

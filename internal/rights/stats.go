@@ -133,8 +133,9 @@ func (rm *Reminder) Run(ctx context.Context, interval time.Duration, lead func(c
 }
 
 // RunOnce queues the reminders now due and returns how many it queued. It
-// also destroys the access archives past their expiry: their purpose,
-// the requester's download, is over (P 23).
+// also destroys the access archives past their expiry, and the copies of
+// identity documents of files whose recourse delay is over: their
+// purpose is served (P 23).
 func (rm *Reminder) RunOnce(ctx context.Context) (int, error) {
 	s := rm.Service
 	now := s.now()
@@ -142,6 +143,11 @@ func (rm *Reminder) RunOnce(ctx context.Context) (int, error) {
 		return 0, err
 	} else if n > 0 && rm.Log != nil {
 		rm.Log.InfoContext(ctx, "request_exports_purged", "count", n)
+	}
+	if n, err := s.purgeDocuments(ctx); err != nil {
+		return 0, err
+	} else if n > 0 && rm.Log != nil {
+		rm.Log.InfoContext(ctx, "request_documents_destroyed", "count", n)
 	}
 	rs, err := s.Store.OpenRequests(ctx)
 	if err != nil {

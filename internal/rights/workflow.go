@@ -17,8 +17,8 @@ import (
 // clarification, the written answer and withdrawal.
 
 // VerifyIdentity records how the requester's identity (or the
-// representative's capacity) was verified (P 30). No copy of a document
-// is kept.
+// representative's capacity) was verified (P 30). It keeps no copy of a
+// document: the officer alone may choose to (AddDocument).
 func (s *Service) VerifyIdentity(ctx context.Context, actor privaq.Actor, orgID privaq.OrgID, id ID, method, note, by string) (Request, error) {
 	method, note = strings.TrimSpace(method), strings.TrimSpace(note)
 	if !oneOf(IdentityMethods, method) {

@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -220,6 +222,68 @@ func TestRequestAssign(t *testing.T) {
 		}
 		if _, body = officer.get(file + "?lang=fr"); !strings.Contains(body, "Quel est votre numéro de membre") {
 			t.Error("the file lacks the clarification letter")
+		}
+	})
+}
+
+// TestIdentityDocumentPage: the officer keeps a copy from the file; staff
+// see that one is kept but cannot open it.
+func TestIdentityDocumentPage(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *testSite) {
+		svc := &rights.Service{Store: s.db, Inventory: s.db, Orgs: s.db, Clock: privaq.SystemClock{}}
+		rq, err := svc.Create(context.Background(), privaq.System(s.demo.ID), s.demo.ID, rights.Input{Type: rights.TypeAccess,
+			Requester: rights.Person{Name: "Léa Roy"}, Represented: &rights.Represented{Name: "Paul Roy", Capacity: rights.CapacityHeir},
+			Channel: rights.ChannelMail})
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := "/admin/o/demo/requests/" + strconv.FormatInt(int64(rq.ID), 10)
+		officer := s.browser(t)
+		officer.login("officer@demo.test")
+		tok := officer.csrf(file)
+		upload := func(b *browser, content []byte) int {
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			mw.WriteField("_csrf", tok)
+			fw, _ := mw.CreateFormFile("file", "acte-de-deces.pdf")
+			fw.Write(content)
+			mw.Close()
+			req, _ := http.NewRequest("POST", b.base+file+"/document", &body)
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			code, _, _ := b.do(req)
+			return code
+		}
+		if code := upload(officer, []byte("not a document")); code != http.StatusUnprocessableEntity {
+			t.Errorf("a text file: got %d, want 422", code)
+		}
+		pdf := []byte("%PDF-1.4\n% acte de décès\n")
+		if code := upload(officer, pdf); code != http.StatusSeeOther {
+			t.Fatalf("upload: got %d, want 303", code)
+		}
+		docs, _ := svc.Documents(context.Background(), privaq.System(s.demo.ID), s.demo.ID, rq.ID)
+		if len(docs) != 1 {
+			t.Fatalf("%d copies kept, want 1", len(docs))
+		}
+		link := file + "/documents/" + strconv.FormatInt(docs[0].ID, 10)
+		req, _ := http.NewRequest("GET", officer.base+link, nil)
+		if code, got, _ := officer.do(req); code != 200 || got != string(pdf) {
+			t.Errorf("officer download: %d", code)
+		}
+		staff := s.browser(t)
+		staff.login("staff@demo.test")
+		_, body := staff.get(file + "?lang=fr")
+		if !strings.Contains(body, "acte-de-deces.pdf") || strings.Contains(body, link) {
+			t.Error("staff should see the copy listed without a link")
+		}
+		req, _ = http.NewRequest("GET", staff.base+link, nil)
+		if code, _, _ := staff.do(req); code != http.StatusForbidden {
+			t.Errorf("staff download: got %d, want 403", code)
+		}
+		if code, _, _ := officer.post(file+"/documents_delete", url.Values{"_csrf": {tok}}); code != http.StatusSeeOther {
+			t.Fatalf("destroy: got %d", code)
+		}
+		if docs, _ = svc.Documents(context.Background(), privaq.System(s.demo.ID), s.demo.ID, rq.ID); len(docs) != 0 {
+			t.Errorf("%d copies after destruction", len(docs))
 		}
 	})
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -110,6 +111,7 @@ type requestView struct {
 	Error                               string
 	Work                                requestWork
 	Assignees                           []choice
+	Documents                           []rights.Document
 }
 
 func requestIDOf(r *http.Request) (rights.ID, error) {
@@ -145,6 +147,9 @@ func (w *Web) showRequest(rw http.ResponseWriter, r *http.Request, q *req, id ri
 		v.Capacity = q.T("req.capacity." + string(rq.Represented.Capacity))
 	}
 	if v.Work, err = w.requestWork(r, q, rq); err != nil {
+		return err
+	}
+	if v.Documents, err = w.Rights.Documents(r.Context(), q.actor, q.org.ID, rq.ID); err != nil {
 		return err
 	}
 	members, err := w.Rights.Assignees(r.Context(), q.actor, q.org.ID)
@@ -201,6 +206,19 @@ func (w *Web) handleRequestAction(rw http.ResponseWriter, r *http.Request, q *re
 		_, err = w.Rights.Note(ctx, q.actor, q.org.ID, id, p.Get("note"))
 	case "start":
 		_, err = w.Rights.Start(ctx, q.actor, q.org.ID, id)
+	case "document":
+		var data []byte
+		name := ""
+		if file, hdr, ferr := r.FormFile("file"); ferr == nil {
+			data, err = io.ReadAll(io.LimitReader(file, rights.MaxDocument+1))
+			file.Close()
+			name = hdr.Filename
+		}
+		if err == nil {
+			_, err = w.Rights.AddDocument(ctx, q.actor, q.org.ID, id, name, data)
+		}
+	case "documents_delete":
+		_, err = w.Rights.DeleteDocuments(ctx, q.actor, q.org.ID, id)
 	case "clarify":
 		_, err = w.Rights.Clarify(ctx, q.actor, q.org.ID, id, p.Get("question"))
 	case "extend":
@@ -239,6 +257,29 @@ func (w *Web) handleRequestAction(rw http.ResponseWriter, r *http.Request, q *re
 	}
 	http.Redirect(rw, r, q.orgURL("requests", strconv.FormatInt(int64(id), 10))+"?done=1", http.StatusSeeOther)
 	return nil
+}
+
+// handleDocument downloads a kept copy of an identity document for the
+// officer (audited).
+func (w *Web) handleDocument(rw http.ResponseWriter, r *http.Request, q *req) error {
+	if err := w.requestsEnabled(q); err != nil {
+		return err
+	}
+	id, err := requestIDOf(r)
+	if err != nil {
+		return err
+	}
+	n, _ := strconv.ParseInt(r.PathValue("doc"), 10, 64)
+	d, data, err := w.Rights.DocumentData(r.Context(), q.actor, q.org.ID, id, n)
+	if err != nil {
+		return err
+	}
+	download(rw, d.ContentType, "identity-"+strconv.FormatInt(int64(id), 10)+"-"+strconv.FormatInt(d.ID, 10)+extension(d.ContentType), data)
+	return nil
+}
+
+func extension(contentType string) string {
+	return map[string]string{"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}[contentType]
 }
 
 // handleLetterPDF downloads one letter of the file as a PDF.

@@ -75,6 +75,7 @@ func (w *Web) Routes(mux *http.ServeMux) {
 	mux.Handle("POST "+o+"/requests/{id}/{action}", w.signedIn(true, w.handleRequestAction))
 	mux.Handle("GET "+o+"/requests/{id}/letters/{letter}", w.signedIn(true, w.handleLetterPDF))
 	mux.Handle("GET "+o+"/requests/{id}/exports/{export}", w.signedIn(true, w.handleRequestExport))
+	mux.Handle("GET "+o+"/requests/{id}/documents/{doc}", w.signedIn(true, w.handleDocument))
 	mux.Handle("GET "+o+"/connectors", w.signedIn(true, w.handleConnectors))
 	mux.Handle("POST "+o+"/connectors", w.signedIn(true, w.handleConnectorCreate))
 	mux.Handle("POST "+o+"/connectors/{key}/{action}", w.signedIn(true, w.handleConnectorAction))

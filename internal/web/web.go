@@ -267,9 +267,11 @@ const (
 func (w *Web) guard(h http.Handler) http.Handler {
 	return w.protect.Handler(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		limit := int64(maxForm)
-		// A whole inventory, and a list of 10,000 people concerned by an
-		// incident (uploaded, then confirmed), are larger than a form.
-		if p := r.URL.Path; strings.HasSuffix(p, "/transfer/import") || strings.HasSuffix(p, "/people/upload") || strings.HasSuffix(p, "/people/confirm") {
+		// A whole inventory, a list of 10,000 people concerned by an
+		// incident (uploaded, then confirmed) and the copy of an identity
+		// document are larger than a form.
+		if p := r.URL.Path; strings.HasSuffix(p, "/transfer/import") || strings.HasSuffix(p, "/people/upload") || strings.HasSuffix(p, "/people/confirm") ||
+			strings.HasSuffix(p, "/document") {
 			limit = maxUpload
 		}
 		r.Body = http.MaxBytesReader(rw, r.Body, limit)
