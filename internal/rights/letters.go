@@ -226,6 +226,16 @@ func (l *Letter) PDF(w io.Writer, org, reference string) error {
 	return err
 }
 
+// Paragraphs are the letter's paragraphs with their wrapped lines joined,
+// for a page that wraps them itself.
+func (l *Letter) Paragraphs() []string {
+	var out []string
+	for _, para := range strings.Split(l.Text, "\n\n") {
+		out = append(out, reflow(para))
+	}
+	return out
+}
+
 // reflow joins a paragraph's wrapped lines, keeping lines that start a
 // list item, a link or a contact block line on their own.
 func reflow(para string) string {

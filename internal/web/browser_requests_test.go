@@ -412,7 +412,7 @@ func TestBrowserRightsRequest(t *testing.T) {
 	if len(letters) != 2 || !strings.HasPrefix(letters[0], "Accusé de réception") || !strings.HasPrefix(letters[1], "Réponse à votre demande "+ref) {
 		t.Errorf("letters on the status page: got %q, want the acknowledgement and the answer", letters)
 	}
-	if got := text(person, "read the answer", "article.letter:last-of-type pre"); !strings.Contains(got, reasons) {
+	if got := text(person, "read the answer", "article.letter:last-of-type .letter-text"); !strings.Contains(got, reasons) {
 		t.Errorf("answer letter on the status page: %q", got)
 	}
 	if got := text(person, "read the status", "dl.request-status"); !strings.Contains(got, "Répondue : acceptée") {

@@ -113,6 +113,7 @@ T = {
  "req.admin.law": ("Loi applicable", "Applicable Act"),
  "req.admin.law.public": ("Loi sur l’accès (organisme public : 20 jours)", "Access Act (public body: 20 days)"),
  "req.admin.law.private": ("Loi sur le secteur privé (30 jours)", "Private sector Act (30 days)"),
+ "req.public.your_request": ("Votre demande %s", "Your request %s"),
  "req.public.downloads": ("Vos renseignements", "Your information"),
  "req.public.downloads_help": ("L’archive contient les renseignements que nous détenons sur vous, en fichiers JSON et CSV, avec un fichier LISEZMOI qui les explique. Le lien est personnel : ne le transmettez pas.", "The archive holds the information we keep about you, as JSON and CSV files, with a README that explains them. The link is yours alone: do not pass it on."),
  "req.public.download": ("Archive du %s (%d lignes, ZIP)", "Archive of %s (%d rows, ZIP)"),
