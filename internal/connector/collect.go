@@ -252,19 +252,49 @@ func when(rfc3339 string) string {
 	return t.Format("2006-01-02 15:04")
 }
 
-// rows and lignes count rows in words: French counts 0 and 1 singular.
-func rows(n int) string {
-	if n == 1 {
-		return "1 row"
-	}
-	return fmt.Sprintf("%d rows", n)
+// readmeTexts are the README's words in each language.
+type readmeTexts struct {
+	head, body, total, table, skipped, tail string
+	rows                                    func(int) string
 }
 
-func lignes(n int) string {
-	if n < 2 {
-		return fmt.Sprintf("%d ligne", n)
-	}
-	return fmt.Sprintf("%d lignes", n)
+var readmes = map[string]readmeTexts{
+	"en": {
+		head: "Your personal information held by %s\nRequest %s, archive made on %s UTC.\n\n",
+		body: "This archive holds every row about you that we found in the databases named below, as they stood when it was made.\n" +
+			"Each table is given twice: a .json file with the exact values, in a structured format you can take to another organization\n" +
+			"(portability), and a .csv file that opens in a spreadsheet. In the CSV files, a text that begins with = + - @ starts with an\n" +
+			"apostrophe, so that a spreadsheet shows it rather than running it; the JSON files keep it as it is. An empty cell is a value\n" +
+			"that is absent. manifest.json lists the tables, their row counts and a SHA-256 checksum of each JSON file.\n\n",
+		total: "%s in all:\n", table: "  %s / %s: %s\n", skipped: "  %s / %s: not searched (%s)\n",
+		tail: "\nIf something is wrong or incomplete, you may ask us to correct it (rectification). If you disagree with our answer,\n" +
+			"you may apply to the Commission d'accès à l'information du Québec within 30 days of it.\n",
+		rows: func(n int) string {
+			if n == 1 {
+				return "1 row"
+			}
+			return fmt.Sprintf("%d rows", n)
+		},
+	},
+	"fr": {
+		head: "Vos renseignements personnels détenus par %s\nDemande %s, archive produite le %s UTC.\n\n",
+		body: "Cette archive contient chaque ligne vous concernant que nous avons trouvée dans les bases de données nommées ci-dessous,\n" +
+			"telles qu'elles étaient au moment de sa production. Chaque table y figure deux fois : un fichier .json avec les valeurs exactes,\n" +
+			"dans un format structuré que vous pouvez remettre à une autre organisation (portabilité), et un fichier .csv qui s'ouvre dans\n" +
+			"un tableur. Dans les fichiers CSV, un texte qui commence par = + - @ est précédé d'une apostrophe pour que le tableur l'affiche\n" +
+			"au lieu de l'exécuter ; les fichiers JSON le gardent tel quel. Une cellule vide est une valeur absente. Le fichier manifest.json\n" +
+			"liste les tables, leur nombre de lignes et une somme de contrôle SHA-256 de chaque fichier JSON.\n\n",
+		total: "%s en tout :\n", table: "  %s / %s : %s\n", skipped: "  %s / %s : non consultée (%s)\n",
+		tail: "\nSi un renseignement est inexact ou incomplet, vous pouvez nous demander de le corriger (rectification). Si vous êtes en\n" +
+			"désaccord avec notre réponse, vous pouvez vous adresser à la Commission d'accès à l'information du Québec dans les 30 jours.\n",
+		// French counts 0 and 1 in the singular.
+		rows: func(n int) string {
+			if n < 2 {
+				return fmt.Sprintf("%d ligne", n)
+			}
+			return fmt.Sprintf("%d lignes", n)
+		},
+	},
 }
 
 func readmeName(lang string) string {
@@ -275,42 +305,21 @@ func readmeName(lang string) string {
 }
 
 func readme(lang string, m manifest) []byte {
-	var b strings.Builder
-	if lang == "en" {
-		fmt.Fprintf(&b, "Your personal information held by %s\nRequest %s, archive made on %s UTC.\n\n", m.Organization, m.Reference, when(m.GeneratedAt))
-		b.WriteString("This archive holds every row about you that we found in the databases named below, as they stood when it was made.\n" +
-			"Each table is given twice: a .json file with the exact values, in a structured format you can take to another organization\n" +
-			"(portability), and a .csv file that opens in a spreadsheet. In the CSV files, a text that begins with = + - @ starts with an\n" +
-			"apostrophe, so that a spreadsheet shows it rather than running it; the JSON files keep it as it is. An empty cell is a value\n" +
-			"that is absent. manifest.json lists the tables, their row counts and a SHA-256 checksum of each JSON file.\n\n")
-		fmt.Fprintf(&b, "%s in all:\n", rows(m.TotalRows))
-		for _, f := range m.Files {
-			if f.Skipped != "" {
-				fmt.Fprintf(&b, "  %s / %s: not searched (%s)\n", f.Connector, f.Table, f.Skipped)
-				continue
-			}
-			fmt.Fprintf(&b, "  %s / %s: %s\n", f.Connector, f.Table, rows(f.Rows))
-		}
-		b.WriteString("\nIf something is wrong or incomplete, you may ask us to correct it (rectification). If you disagree with our answer,\n" +
-			"you may apply to the Commission d'accès à l'information du Québec within 30 days of it.\n")
-		return []byte(b.String())
+	t, ok := readmes[lang]
+	if !ok {
+		t = readmes["fr"]
 	}
-	fmt.Fprintf(&b, "Vos renseignements personnels détenus par %s\nDemande %s, archive produite le %s UTC.\n\n", m.Organization, m.Reference, when(m.GeneratedAt))
-	b.WriteString("Cette archive contient chaque ligne vous concernant que nous avons trouvée dans les bases de données nommées ci-dessous,\n" +
-		"telles qu'elles étaient au moment de sa production. Chaque table y figure deux fois : un fichier .json avec les valeurs exactes,\n" +
-		"dans un format structuré que vous pouvez remettre à une autre organisation (portabilité), et un fichier .csv qui s'ouvre dans\n" +
-		"un tableur. Dans les fichiers CSV, un texte qui commence par = + - @ est précédé d'une apostrophe pour que le tableur l'affiche\n" +
-		"au lieu de l'exécuter ; les fichiers JSON le gardent tel quel. Une cellule vide est une valeur absente. Le fichier manifest.json\n" +
-		"liste les tables, leur nombre de lignes et une somme de contrôle SHA-256 de chaque fichier JSON.\n\n")
-	fmt.Fprintf(&b, "%s en tout :\n", lignes(m.TotalRows))
+	var b strings.Builder
+	fmt.Fprintf(&b, t.head, m.Organization, m.Reference, when(m.GeneratedAt))
+	b.WriteString(t.body)
+	fmt.Fprintf(&b, t.total, t.rows(m.TotalRows))
 	for _, f := range m.Files {
 		if f.Skipped != "" {
-			fmt.Fprintf(&b, "  %s / %s : non consultée (%s)\n", f.Connector, f.Table, f.Skipped)
+			fmt.Fprintf(&b, t.skipped, f.Connector, f.Table, f.Skipped)
 			continue
 		}
-		fmt.Fprintf(&b, "  %s / %s : %s\n", f.Connector, f.Table, lignes(f.Rows))
+		fmt.Fprintf(&b, t.table, f.Connector, f.Table, t.rows(f.Rows))
 	}
-	b.WriteString("\nSi un renseignement est inexact ou incomplet, vous pouvez nous demander de le corriger (rectification). Si vous êtes en\n" +
-		"désaccord avec notre réponse, vous pouvez vous adresser à la Commission d'accès à l'information du Québec dans les 30 jours.\n")
+	b.WriteString(t.tail)
 	return []byte(b.String())
 }

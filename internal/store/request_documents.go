@@ -129,18 +129,5 @@ func (db *DB) DeleteDocuments(ctx context.Context, org privaq.OrgID, id rights.I
 // DocumentRequests lists the requests, of every organization, that have
 // kept copies.
 func (db *DB) DocumentRequests(ctx context.Context) ([]rights.Request, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+requestColumns+requestFrom+` WHERE r.id IN (SELECT request_id FROM request_documents) ORDER BY r.id`)
-	if err != nil {
-		return nil, db.dialect.mapError(err, "requests")
-	}
-	defer rows.Close()
-	var out []rights.Request
-	for rows.Next() {
-		r, err := db.scanRequest(ctx, db.r, rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, db.dialect.mapError(rows.Err(), "requests")
+	return db.queryRequests(ctx, ` WHERE r.id IN (SELECT request_id FROM request_documents) ORDER BY r.id`)
 }

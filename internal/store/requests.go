@@ -286,27 +286,19 @@ func requestFilter(f rights.Filter) (string, []any) {
 // due date, then the closed ones newest first.
 func (db *DB) Requests(ctx context.Context, org privaq.OrgID, f rights.Filter) ([]rights.Request, error) {
 	where, args := requestFilter(f)
-	rows, err := db.r.QueryContext(ctx, `SELECT `+requestColumns+requestFrom+` WHERE r.org_id = $1`+where+`
-		ORDER BY CASE WHEN r.status IN ('received', 'verified', 'in_progress') THEN 0 ELSE 1 END, 
+	return db.queryRequests(ctx, ` WHERE r.org_id = $1`+where+`
+		ORDER BY CASE WHEN r.status IN ('received', 'verified', 'in_progress') THEN 0 ELSE 1 END,
 		CASE WHEN r.status IN ('received', 'verified', 'in_progress') THEN r.due_at ELSE -r.received_at END, r.id`, append([]any{org}, args...)...)
-	if err != nil {
-		return nil, db.dialect.mapError(err, "requests")
-	}
-	defer rows.Close()
-	var out []rights.Request
-	for rows.Next() {
-		r, err := db.scanRequest(ctx, db.r, rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, db.dialect.mapError(rows.Err(), "requests")
 }
 
 // OpenRequests lists every organization's open requests, for reminders.
 func (db *DB) OpenRequests(ctx context.Context) ([]rights.Request, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+requestColumns+requestFrom+` WHERE r.status IN ('received', 'verified', 'in_progress') ORDER BY r.due_at`)
+	return db.queryRequests(ctx, ` WHERE r.status IN ('received', 'verified', 'in_progress') ORDER BY r.due_at`)
+}
+
+// queryRequests reads the requests a WHERE … ORDER BY clause selects.
+func (db *DB) queryRequests(ctx context.Context, clause string, args ...any) ([]rights.Request, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+requestColumns+requestFrom+clause, args...)
 	if err != nil {
 		return nil, db.dialect.mapError(err, "requests")
 	}
