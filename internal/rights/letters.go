@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 	"text/template"
 	"time"
 
@@ -36,7 +37,17 @@ func mustTemplate(lang string) *template.Template {
 		// URLs keep their colon: only " :" with a space before is touched.
 		text = frTypo.Replace(text)
 	}
-	return template.Must(template.New(lang).Option("missingkey=error").Parse(text))
+	return template.Must(template.New(lang).Option("missingkey=error").Funcs(template.FuncMap{"de": de}).Parse(text))
+}
+
+// de writes « de » before a name, elided before a vowel or a mute h
+// (« d’Entraide Jeunesse », « de Chez Marie »).
+func de(name string) string {
+	r, _ := utf8.DecodeRuneInString(strings.ToLower(name))
+	if strings.ContainsRune("aàâäeéèêëiîïoôöuùûüyh", r) {
+		return "d’" + name
+	}
+	return "de " + name
 }
 
 func execute(lang, name string, data any) (string, error) {

@@ -128,6 +128,9 @@ func TestPublicSubmitConfirmStatus(t *testing.T) {
 		if len(mails) != 1 || !strings.HasPrefix(mails[0], "request.confirm|elise@exemple.qc.ca|") {
 			t.Fatalf("got mails %q, want one confirmation", mails)
 		}
+		if !strings.Contains(mails[0], "auprès d’Entraide") {
+			t.Errorf("the confirmation does not elide « de » before the name:\n%s", mails[0])
+		}
 		confirm := token(t, mails[0])
 		f.clock.Add(2 * time.Hour)
 		r, status, err := f.svc.Confirm(ctx, f.a.ID, confirm)
