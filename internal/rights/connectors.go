@@ -160,7 +160,10 @@ type ConnectorStore interface {
 	Run(ctx context.Context, org privaq.OrgID, id ID, run int64) (Run, error)
 	// ClaimRun moves a planned run to approved under a lock so that two
 	// approvals never both carry it out; a run not planned is a conflict.
-	ClaimRun(ctx context.Context, org privaq.OrgID, id ID, run int64, check func(*Run) error) (Run, error)
+	ClaimRun(ctx context.Context, org privaq.OrgID, id ID, run int64, now time.Time, check func(*Run) error) (Run, error)
+	// InterruptRuns marks failed, with ev's event, the runs claimed before
+	// cutoff that never finished.
+	InterruptRuns(ctx context.Context, now, cutoff time.Time, message string, ev func(Run) Event) (int, error)
 	// FinishRun stores the result, its destruction log entries and event.
 	FinishRun(ctx context.Context, org privaq.OrgID, r *Run, log []Destruction, ev Event, e audit.Entry) error
 	Destructions(ctx context.Context, org privaq.OrgID) ([]Destruction, error)

@@ -368,3 +368,37 @@ func TestRepresentativeIsNotTheSubject(t *testing.T) {
 		}
 	})
 }
+
+// A run cut off mid-approval (a crash) is marked interrupted by the daily
+// job instead of staying "running" forever.
+func TestInterruptedRun(t *testing.T) {
+	each(t, inventory.RegimePrivate, func(t *testing.T, f *fixture) {
+		f.shop(t)
+		r := f.verified(t, rights.TypeDeletion)
+		run, err := f.svc.PlanErase(ctx, f.staff, f.a.ID, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The claim an approval makes, never followed by its outcome.
+		if _, err := f.db.ClaimRun(ctx, f.a.ID, r.ID, run.ID, f.clock.Now(), func(*rights.Run) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		rm := &rights.Reminder{Service: f.svc, Users: f.db}
+		f.clock.Add(30 * time.Minute)
+		rm.RunOnce(ctx)
+		if got, _ := f.db.Run(ctx, f.a.ID, r.ID, run.ID); got.Status != "running" {
+			t.Fatalf("after 30 minutes: %s, want still running", got.Status)
+		}
+		f.clock.Add(time.Hour)
+		if _, err := rm.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := f.db.Run(ctx, f.a.ID, r.ID, run.ID)
+		if got.Status != rights.RunFailed || !strings.Contains(got.Error, "interrupted") || got.FinishedAt == nil {
+			t.Fatalf("after an hour and a half: %+v", got)
+		}
+		if _, err := f.svc.Approve(ctx, f.officer, f.a.ID, r.ID, run.ID, rights.RunErase); !privaq.IsCode(err, privaq.EConflict) {
+			t.Errorf("approving an interrupted run: got %v, want conflict", err)
+		}
+	})
+}

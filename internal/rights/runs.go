@@ -178,7 +178,7 @@ func (s *Service) Approve(ctx context.Context, actor privaq.Actor, orgID privaq.
 	if err != nil {
 		return Run{}, err
 	}
-	run, err := s.Store.ClaimRun(ctx, orgID, id, runID, func(run *Run) error {
+	run, err := s.Store.ClaimRun(ctx, orgID, id, runID, s.now(), func(run *Run) error {
 		if run.Kind != kind {
 			return privaq.Errorf(privaq.ENotFound, "there is no %s run %d on this request", kind, runID)
 		}

@@ -144,6 +144,16 @@ func (rm *Reminder) RunOnce(ctx context.Context) (int, error) {
 	} else if n > 0 && rm.Log != nil {
 		rm.Log.InfoContext(ctx, "request_exports_purged", "count", n)
 	}
+	// An approval runs for seconds: one still running after an hour was
+	// cut off (a crash, a restart). Its databases each committed or
+	// rolled back whole, but the outcome was not recorded.
+	if n, err := s.Store.InterruptRuns(ctx, now, now.Add(-time.Hour), interrupted, func(r Run) Event {
+		return Event{At: now, actor: privaq.System(0), Action: string(r.Kind) + "_failed", Detail: map[string]any{"run": r.ID, "interrupted": true}}
+	}); err != nil {
+		return 0, err
+	} else if n > 0 && rm.Log != nil {
+		rm.Log.WarnContext(ctx, "request_runs_interrupted", "count", n)
+	}
 	if n, err := s.purgeDocuments(ctx); err != nil {
 		return 0, err
 	} else if n > 0 && rm.Log != nil {
@@ -200,6 +210,10 @@ func (rm *Reminder) RunOnce(ctx context.Context) (int, error) {
 	}
 	return queued, nil
 }
+
+// interrupted is the error of a run cut off before its outcome was saved.
+const interrupted = "interrupted before its outcome was recorded: each database either committed or rolled back the whole run; " +
+	"check them with a new dry run"
 
 // reminderMail is the reminder, in French then English: the staff
 // member's language is not known.

@@ -380,7 +380,7 @@ func (db *DB) Run(ctx context.Context, org privaq.OrgID, id rights.ID, run int64
 
 // ClaimRun moves a planned run to "running" under its row lock, once check
 // allows it, so that two approvals never both carry it out.
-func (db *DB) ClaimRun(ctx context.Context, org privaq.OrgID, id rights.ID, run int64, check func(*rights.Run) error) (rights.Run, error) {
+func (db *DB) ClaimRun(ctx context.Context, org privaq.OrgID, id rights.ID, run int64, now time.Time, check func(*rights.Run) error) (rights.Run, error) {
 	var out rights.Run
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var got int64
@@ -399,10 +399,58 @@ func (db *DB) ClaimRun(ctx context.Context, org privaq.OrgID, id rights.ID, run 
 			return err
 		}
 		out = r
-		_, err = tx.ExecContext(ctx, `UPDATE request_runs SET status = 'running' WHERE id = $1`, run)
+		_, err = tx.ExecContext(ctx, `UPDATE request_runs SET status = 'running', claimed_at = $1 WHERE id = $2`, micros(now), run)
 		return err
 	})
 	return out, db.dialect.mapError(err, "run")
+}
+
+// InterruptRuns marks failed the runs claimed before cutoff and never
+// finished, in every organization, with their request's event; it returns
+// how many.
+func (db *DB) InterruptRuns(ctx context.Context, now, cutoff time.Time, message string, ev func(rights.Run) rights.Event) (int, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT org_id, request_id, id, kind FROM request_runs WHERE status = 'running' AND claimed_at < $1`, micros(cutoff))
+	if err != nil {
+		return 0, db.dialect.mapError(err, "runs")
+	}
+	type stuck struct {
+		org privaq.OrgID
+		run rights.Run
+	}
+	var list []stuck
+	for rows.Next() {
+		var x stuck
+		var kind string
+		if err := rows.Scan(&x.org, &x.run.RequestID, &x.run.ID, &kind); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		x.run.Kind = rights.RunKind(kind)
+		list = append(list, x)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, x := range list {
+		err := db.tx(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `UPDATE request_runs SET status = 'failed', error = $1, finished_at = $2 WHERE id = $3 AND status = 'running'`,
+				message, micros(now), x.run.ID)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k == 0 {
+				return nil
+			}
+			n++
+			return db.addRequestEvent(ctx, tx, x.org, x.run.RequestID, ev(x.run))
+		})
+		if err != nil {
+			return n, db.dialect.mapError(err, "run")
+		}
+	}
+	return n, nil
 }
 
 // FinishRun stores a run's result, its destruction log and its event.

@@ -14,3 +14,7 @@ CREATE TABLE request_documents (
   added_at BIGINT NOT NULL
 );
 CREATE INDEX request_documents_request ON request_documents(request_id, id);
+
+-- When an approval claimed a run: a run still running long after was cut
+-- off by a crash, and the daily job marks it interrupted.
+ALTER TABLE request_runs ADD COLUMN claimed_at BIGINT;
