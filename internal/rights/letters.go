@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 	"text/template"
 	"time"
+	"unicode/utf8"
 
 	pqmail "privaq/internal/mail"
 	"privaq/internal/pdfdoc"
