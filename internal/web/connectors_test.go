@@ -208,6 +208,9 @@ func TestRequestAssign(t *testing.T) {
 		if !strings.Contains(body, "staff@demo.test") {
 			t.Error("the list does not show the assignee")
 		}
+		if !strings.Contains(body, "Demandes par mois et par type") || !strings.Contains(body, "<th scope=\"col\">Accéder à mes renseignements</th>") {
+			t.Error("the list lacks the table of requests by month and type")
+		}
 		for filter, want := range map[string]bool{"?type=access": true, "?type=deletion": false, "?overdue=1": false} {
 			if _, body = officer.get("/admin/o/demo/requests" + filter); strings.Contains(body, rq.Reference) != want {
 				t.Errorf("filter %s: shows the request %v, want %v", filter, !want, want)

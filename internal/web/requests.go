@@ -39,6 +39,17 @@ type requestsView struct {
 	Stats        rights.Stats
 	Options      []choice
 	Types        []choice
+	// StatTypes are the types that occur in Stats.Months, the columns of
+	// the table of requests by month.
+	StatTypes []choice
+	StatRows  []statRow
+}
+
+// statRow is one month of the table: the count per StatTypes column.
+type statRow struct {
+	Month  string
+	Counts []int
+	Total  int
 }
 
 type choice struct{ Value, Label string }
@@ -87,6 +98,21 @@ func (w *Web) handleRequests(rw http.ResponseWriter, r *http.Request, q *req) er
 	}
 	if v.Stats, err = w.Rights.Stats(r.Context(), q.actor, q.org.ID); err != nil {
 		return err
+	}
+	for _, t := range rights.Types {
+		for _, m := range v.Stats.Months {
+			if m.ByType[t] > 0 {
+				v.StatTypes = append(v.StatTypes, choice{string(t), q.T("req.type." + string(t))})
+				break
+			}
+		}
+	}
+	for _, m := range v.Stats.Months {
+		row := statRow{Month: m.Month, Total: m.Total}
+		for _, c := range v.StatTypes {
+			row.Counts = append(row.Counts, m.ByType[rights.Type(c.Value)])
+		}
+		v.StatRows = append(v.StatRows, row)
 	}
 	q.Nav, q.Title = "requests", q.T("nav.requests")
 	w.render(rw, r, "requests", v)
