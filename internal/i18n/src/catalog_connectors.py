@@ -107,6 +107,7 @@ T = {
  "req.admin.month": ("Mois", "Month"),
  "req.admin.total": ("Total", "Total"),
  "req.admin.answered_late": ("%d réponse en retard|%d réponses en retard", "%d answer late|%d answers late"),
+ "req.admin.type": ("Type de demande", "Type of request"),
  "req.admin.new": ("Saisir une demande", "Enter a request"),
  "req.admin.new_intro": ("Une demande reçue par la poste, par téléphone, par courriel ou en personne. Le délai court à partir du jour de sa réception ; l’accusé de réception est envoyé à la personne requérante si elle a donné son courriel.", "A request received by mail, by phone, by email or in person. The delay runs from the day it was received; the acknowledgement goes to the requester if they gave an email address."),
  "req.admin.new_button": ("Enregistrer la demande", "Save the request"),
