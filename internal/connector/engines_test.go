@@ -13,7 +13,9 @@ import (
 	"github.com/go-sql-driver/mysql"
 )
 
-// The tests reach real servers: PostgreSQL in a schema of its own,
+// The tests reach real servers (storetest, which does the same for
+// privaq's own database, would be an import cycle here): PostgreSQL in a
+// schema of its own,
 // MariaDB in a database of its own, SQLite in a temporary file. Without a
 // server the engine is skipped, or fails under REQUIRE_POSTGRES=1 /
 // REQUIRE_MYSQL=1 (as in CI).
@@ -37,14 +39,6 @@ func random() string {
 	return hex.EncodeToString(b)
 }
 
-func unavailable(t *testing.T, env, what string, err error) {
-	t.Helper()
-	if os.Getenv(env) == "1" {
-		t.Fatalf("%s is required (%s=1): %v", what, env, err)
-	}
-	t.Skipf("%s unavailable, skipping (set %s=1 to fail instead): %v", what, env, err)
-}
-
 func postgresEngine(t *testing.T) engine {
 	base := os.Getenv("PRIVAQ_TEST_POSTGRES")
 	if base == "" {
@@ -55,7 +49,10 @@ func postgresEngine(t *testing.T) engine {
 		err = root.Ping()
 	}
 	if err != nil {
-		unavailable(t, "REQUIRE_POSTGRES", "PostgreSQL", err)
+		if os.Getenv("REQUIRE_POSTGRES") == "1" {
+			t.Fatalf("PostgreSQL at %s is required (REQUIRE_POSTGRES=1): %v", base, err)
+		}
+		t.Skipf("PostgreSQL unavailable, skipping (set REQUIRE_POSTGRES=1 to fail instead): %v", err)
 	}
 	schema := "connector_test_" + random()
 	if _, err := root.Exec(`CREATE SCHEMA ` + schema); err != nil {
@@ -87,7 +84,10 @@ func mysqlEngine(t *testing.T) engine {
 		err = root.Ping()
 	}
 	if err != nil {
-		unavailable(t, "REQUIRE_MYSQL", "MySQL/MariaDB", err)
+		if os.Getenv("REQUIRE_MYSQL") == "1" {
+			t.Fatalf("MySQL/MariaDB at %s is required (REQUIRE_MYSQL=1): %v", base, err)
+		}
+		t.Skipf("MySQL/MariaDB unavailable, skipping (set REQUIRE_MYSQL=1 to fail instead): %v", err)
 	}
 	name := "connector_test_" + random()
 	if _, err := root.Exec("CREATE DATABASE " + name); err != nil {

@@ -627,29 +627,15 @@ T = {
  "cookies.statistics": ("Statistiques", "Statistics"),
  "cookies.marketing": ("Marketing", "Marketing"),
 }
-# The incident pages' texts live in their own file, by domain.
-import sys
+# The texts of the later pages live in their own files, by domain.
+import sys, importlib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import catalog_incidents
-for k in catalog_incidents.T:
-    if k in T:
-        raise SystemExit("duplicate key " + k)
-T.update(catalog_incidents.T)
-import catalog_requests
-for k in catalog_requests.T:
-    if k in T:
-        raise SystemExit("duplicate key " + k)
-T.update(catalog_requests.T)
-import catalog_requests_admin
-for k in catalog_requests_admin.T:
-    if k in T:
-        raise SystemExit("duplicate key " + k)
-T.update(catalog_requests_admin.T)
-import catalog_connectors
-for k in catalog_connectors.T:
-    if k in T:
-        raise SystemExit("duplicate key " + k)
-T.update(catalog_connectors.T)
+for name in ("catalog_incidents", "catalog_requests", "catalog_requests_admin", "catalog_connectors"):
+    part = importlib.import_module(name).T
+    for k in part:
+        if k in T:
+            raise SystemExit("duplicate key " + k + " in " + name)
+    T.update(part)
 # French typography, applied to every French text so no entry can forget it:
 # no-break space before « : ; ? ! », inside guillemets, and before a unit
 # written after a number ("15 minutes" stays together).
