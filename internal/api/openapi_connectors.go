@@ -47,7 +47,7 @@ func (b *builder) connectorOps(o string) {
 		"plan":   arrayOf(planTable),
 		"samples": arrayOf(object([]string{"connector", "table", "columns", "rows"}, obj{"connector": str(), "table": str(),
 			"columns": arrayOf(str()), "rows": arrayOf(arrayOf(obj{}))})),
-		"corrections": arrayOf(object([]string{"table", "column", "value"}, obj{"table": str(), "column": str(), "value": str()})),
+		"corrections": arrayOf(object([]string{"connector", "table", "column", "value"}, obj{"connector": str(), "table": str(), "column": str(), "value": str()})),
 		"planned_by":  str(), "planned_at": timestamp, "approved_by": str(), "finished_at": nullTime,
 		"result": arrayOf(planTable), "error": str(),
 	})

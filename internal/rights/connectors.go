@@ -100,7 +100,7 @@ type Run struct {
 	Status      RunStatus              `json:"status"`
 	Plan        []PlanTable            `json:"plan"`
 	Samples     []Sample               `json:"samples"`
-	Corrections []connector.Correction `json:"corrections,omitempty"`
+	Corrections []Correction `json:"corrections,omitempty"`
 	PlannedBy   string                 `json:"planned_by"`
 	PlannedAt   time.Time              `json:"planned_at"`
 	ApprovedBy  string                 `json:"approved_by,omitempty"`

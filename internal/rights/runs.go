@@ -40,7 +40,12 @@ func (s *Service) PlanErase(ctx context.Context, actor privaq.Actor, orgID priva
 	if err != nil {
 		return Run{}, err
 	}
+	// Taken before the dry run, from what it acts on: an approval then
+	// carries out exactly that.
 	run := Run{RequestID: id, Kind: RunErase}
+	if run.Fingerprint, err = s.fingerprint(ctx, orgID, cs, ids); err != nil {
+		return Run{}, err
+	}
 	for _, c := range cs {
 		_, conn, err := s.open(ctx, orgID, c.Key)
 		if err != nil {
@@ -87,7 +92,10 @@ func (s *Service) PlanRectify(ctx context.Context, actor privaq.Actor, orgID pri
 	if err := v.Err(); err != nil {
 		return Run{}, err
 	}
-	run := Run{RequestID: id, Kind: RunRectify, Corrections: nil}
+	run := Run{RequestID: id, Kind: RunRectify, Corrections: cors}
+	if run.Fingerprint, err = s.fingerprint(ctx, orgID, cs, ids); err != nil {
+		return Run{}, err
+	}
 	for key, group := range groupCorrections(cors) {
 		c := byKey[key]
 		_, conn, err := s.open(ctx, orgID, key)
@@ -103,9 +111,6 @@ func (s *Service) PlanRectify(ctx context.Context, actor privaq.Actor, orgID pri
 			run.Plan = append(run.Plan, PlanTable{Connector: key, Table: t.Table, Action: string(t.Action), Rows: t.Rows})
 		}
 	}
-	for _, c := range cors {
-		run.Corrections = append(run.Corrections, connector.Correction{Table: c.Connector + "/" + c.Table, Column: c.Column, Value: c.Value})
-	}
 	return s.createRun(ctx, actor, orgID, &r, run)
 }
 
@@ -119,17 +124,6 @@ func groupCorrections(cors []Correction) map[string][]connector.Correction {
 }
 
 func (s *Service) createRun(ctx context.Context, actor privaq.Actor, orgID privaq.OrgID, r *Request, run Run) (Run, error) {
-	cs, err := s.Store.Connectors(ctx, orgID)
-	if err != nil {
-		return Run{}, err
-	}
-	ids, err := identifiers(r)
-	if err != nil {
-		return Run{}, err
-	}
-	if run.Fingerprint, err = s.fingerprint(ctx, orgID, cs, ids); err != nil {
-		return Run{}, err
-	}
 	now := s.now()
 	run.Status, run.PlannedAt, run.PlannerKind, run.PlannerUser = RunPlanned, now, actor.Kind, actor.UserID
 	ev := Event{At: now, actor: actor, Action: string(run.Kind) + "_planned", Detail: map[string]any{"tables": len(run.Plan), "rows": totalRows(run.Plan)}}
@@ -307,13 +301,7 @@ func (s *Service) execute(ctx context.Context, orgID privaq.OrgID, c Connector, 
 	if run.Kind == RunErase {
 		return connector.Erase(ctx, conn, c.Tables, ids, hashKey)
 	}
-	var cors []connector.Correction
-	for _, x := range run.Corrections {
-		if key, table, ok := strings.Cut(x.Table, "/"); ok && key == c.Key {
-			cors = append(cors, connector.Correction{Table: table, Column: x.Column, Value: x.Value})
-		}
-	}
-	return connector.Rectify(ctx, conn, c.Tables, ids, cors, false)
+	return connector.Rectify(ctx, conn, c.Tables, ids, groupCorrections(run.Corrections)[c.Key], false)
 }
 
 // Destructions returns the destruction log.

@@ -258,9 +258,9 @@ func (db *DB) PurgeExports(ctx context.Context, now time.Time) (int, error) {
 
 // runPrivate is the sealed part of a run.
 type runPrivate struct {
-	Samples     []rights.Sample        `json:"samples"`
-	Corrections []connector.Correction `json:"corrections,omitempty"`
-	Fingerprint string                 `json:"fingerprint,omitempty"`
+	Samples     []rights.Sample     `json:"samples"`
+	Corrections []rights.Correction `json:"corrections,omitempty"`
+	Fingerprint string              `json:"fingerprint,omitempty"`
 }
 
 // CreateRun stores a planned run with its event.
