@@ -94,19 +94,19 @@ type Sample struct {
 // Run is an erasure or rectification: planned by a dry run, approved by
 // another staff member, then carried out.
 type Run struct {
-	ID          int64                  `json:"id"`
-	RequestID   ID                     `json:"request_id"`
-	Kind        RunKind                `json:"kind"`
-	Status      RunStatus              `json:"status"`
-	Plan        []PlanTable            `json:"plan"`
-	Samples     []Sample               `json:"samples"`
+	ID          int64        `json:"id"`
+	RequestID   ID           `json:"request_id"`
+	Kind        RunKind      `json:"kind"`
+	Status      RunStatus    `json:"status"`
+	Plan        []PlanTable  `json:"plan"`
+	Samples     []Sample     `json:"samples"`
 	Corrections []Correction `json:"corrections,omitempty"`
-	PlannedBy   string                 `json:"planned_by"`
-	PlannedAt   time.Time              `json:"planned_at"`
-	ApprovedBy  string                 `json:"approved_by,omitempty"`
-	FinishedAt  *time.Time             `json:"finished_at"`
-	Result      []PlanTable            `json:"result"`
-	Error       string                 `json:"error,omitempty"`
+	PlannedBy   string       `json:"planned_by"`
+	PlannedAt   time.Time    `json:"planned_at"`
+	ApprovedBy  string       `json:"approved_by,omitempty"`
+	FinishedAt  *time.Time   `json:"finished_at"`
+	Result      []PlanTable  `json:"result"`
+	Error       string       `json:"error,omitempty"`
 	// Who planned it, to refuse an approval by the same person.
 	PlannerKind privaq.ActorKind `json:"-"`
 	PlannerUser privaq.UserID    `json:"-"`
