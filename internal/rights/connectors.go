@@ -110,7 +110,6 @@ type Run struct {
 	// Who planned it, to refuse an approval by the same person.
 	PlannerKind privaq.ActorKind `json:"-"`
 	PlannerUser privaq.UserID    `json:"-"`
-	Approver    privaq.Actor     `json:"-"`
 	// Fingerprint binds the run to what its dry run saw: each connector's
 	// database and mapping, and the request's identifiers. An approval
 	// carries out only that.

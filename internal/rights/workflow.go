@@ -2,11 +2,12 @@ package rights
 
 import (
 	"context"
+	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"privaq"
 	"privaq/internal/org"
@@ -24,7 +25,7 @@ func (s *Service) VerifyIdentity(ctx context.Context, actor privaq.Actor, orgID 
 	if !oneOf(IdentityMethods, method) {
 		return Request{}, errorf("method", "method must be one of "+strings.Join(IdentityMethods, ", "), "Choisissez la façon dont l’identité a été vérifiée.")
 	}
-	if utf8Len(note) > maxText {
+	if utf8.RuneCountInString(note) > maxText {
 		return Request{}, errorf("note", "the note is at most 10,000 characters", "La note compte au plus 10 000 caractères.")
 	}
 	if method == "other" && note == "" {
@@ -106,7 +107,7 @@ func (s *Service) Assignees(ctx context.Context, actor privaq.Actor, orgID priva
 // Note adds an internal note to the file.
 func (s *Service) Note(ctx context.Context, actor privaq.Actor, orgID privaq.OrgID, id ID, text string) (Request, error) {
 	text = strings.TrimSpace(text)
-	if text == "" || utf8Len(text) > maxText {
+	if text == "" || utf8.RuneCountInString(text) > maxText {
 		return Request{}, errorf("note", "write a note of at most 10,000 characters", "Écrivez une note d’au plus 10 000 caractères.")
 	}
 	return s.update(ctx, actor, orgID, id, privaq.PermRequestManage, "request.note", nil, func(r *Request, now time.Time) (Change, error) {
@@ -129,13 +130,13 @@ func (s *Service) SetIdentifiers(ctx context.Context, actor privaq.Actor, orgID 
 		}
 		clean[k] = v
 	}
-	return s.update(ctx, actor, orgID, id, privaq.PermRequestManage, "request.identifiers", map[string]any{"names": keysOf(clean)},
+	return s.update(ctx, actor, orgID, id, privaq.PermRequestManage, "request.identifiers", map[string]any{"names": slices.Sorted(maps.Keys(clean))},
 		func(r *Request, now time.Time) (Change, error) {
 			if err := notOpen(r); err != nil {
 				return Change{}, err
 			}
 			r.Identifiers = clean
-			return Change{Events: []Event{{Action: "identifiers_set", Detail: map[string]any{"names": keysOf(clean)}}}}, nil
+			return Change{Events: []Event{{Action: "identifiers_set", Detail: map[string]any{"names": slices.Sorted(maps.Keys(clean))}}}}, nil
 		})
 }
 
@@ -155,7 +156,7 @@ func identifierName(k string) bool {
 // written notice to the requester, before the first delay ends.
 func (s *Service) Extend(ctx context.Context, actor privaq.Actor, orgID privaq.OrgID, id ID, reason string) (Request, error) {
 	reason = strings.TrimSpace(reason)
-	if reason == "" || utf8Len(reason) > maxText {
+	if reason == "" || utf8.RuneCountInString(reason) > maxText {
 		return Request{}, errorf("reason", "give the reason for the extension, which the notice tells the requester",
 			"Donnez le motif de la prolongation : l’avis le communique à la personne.")
 	}
@@ -191,7 +192,7 @@ func (s *Service) Extend(ctx context.Context, actor privaq.Actor, orgID privaq.O
 // Clarify asks the requester for details the request lacks.
 func (s *Service) Clarify(ctx context.Context, actor privaq.Actor, orgID privaq.OrgID, id ID, question string) (Request, error) {
 	question = strings.TrimSpace(question)
-	if question == "" || utf8Len(question) > maxText {
+	if question == "" || utf8.RuneCountInString(question) > maxText {
 		return Request{}, errorf("question", "write what the requester should clarify", "Écrivez ce que la personne doit préciser.")
 	}
 	oi, err := s.info(ctx, orgID)
@@ -242,7 +243,7 @@ func (s *Service) Answer(ctx context.Context, actor privaq.Actor, orgID privaq.O
 				"Un refus indique la disposition de la loi sur laquelle il s’appuie (art. 34)."))
 		}
 	}
-	if utf8Len(a.Reasons.FR) > maxText || utf8Len(a.Reasons.EN) > maxText {
+	if utf8.RuneCountInString(a.Reasons.FR) > maxText || utf8.RuneCountInString(a.Reasons.EN) > maxText {
 		v = append(v, errorf("reasons", "the reasons are at most 10,000 characters", "Les motifs comptent au plus 10 000 caractères."))
 	}
 	for i, x := range a.Articles {
@@ -288,15 +289,4 @@ func (s *Service) Withdraw(ctx context.Context, actor privaq.Actor, orgID privaq
 		r.Status, r.ClosedAt = StatusWithdrawn, &now
 		return Change{Events: []Event{{Action: "withdrawn", Note: note}}}, nil
 	})
-}
-
-func utf8Len(s string) int { return len([]rune(s)) }
-
-func keysOf(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -30,9 +30,8 @@ type connectorsView struct {
 	Kinds        []string
 	Error        string
 	// Form keeps what was typed when a form is refused.
-	Form     map[string]string
-	Example  string
-	ErrorKey string
+	Form    map[string]string
+	Example string
 	// SQLiteDir is where this organization's SQLite files must lie.
 	SQLiteDir string
 }
@@ -44,16 +43,16 @@ func (w *Web) handleConnectors(rw http.ResponseWriter, r *http.Request, q *req) 
 	if r.URL.Query().Has("done") {
 		q.Flash = q.T("req.admin.saved")
 	}
-	return w.showConnectors(rw, r, q, "", nil, nil)
+	return w.showConnectors(rw, r, q, nil, nil)
 }
 
-func (w *Web) showConnectors(rw http.ResponseWriter, r *http.Request, q *req, key string, form map[string]string, actionErr error) error {
+func (w *Web) showConnectors(rw http.ResponseWriter, r *http.Request, q *req, form map[string]string, actionErr error) error {
 	list, err := w.Rights.Connectors(r.Context(), q.actor, q.org.ID)
 	if err != nil {
 		return err
 	}
 	v := &connectorsView{Page: q.Page, Kinds: []string{string(connector.KindPostgres), string(connector.KindMySQL), string(connector.KindSQLite)},
-		Form: form, ErrorKey: key}
+		Form: form}
 	if v.SQLiteDir, err = w.Rights.SQLiteDirOf(r.Context(), q.org.ID); err != nil {
 		return err
 	}
@@ -112,7 +111,7 @@ func (w *Web) handleConnectorCreate(rw http.ResponseWriter, r *http.Request, q *
 	if _, err := w.Rights.CreateConnector(r.Context(), q.actor, q.org.ID, in); err != nil {
 		if userError(err) {
 			// The DSN is not echoed back: it holds the password.
-			return w.showConnectors(rw, r, q, "", map[string]string{"key": in.Key, "kind": string(in.Kind)}, err)
+			return w.showConnectors(rw, r, q, map[string]string{"key": in.Key, "kind": string(in.Kind)}, err)
 		}
 		return err
 	}
@@ -164,7 +163,7 @@ func (w *Web) handleConnectorAction(rw http.ResponseWriter, r *http.Request, q *
 	}
 	if err != nil {
 		if userError(err) {
-			return w.showConnectors(rw, r, q, key, form, err)
+			return w.showConnectors(rw, r, q, form, err)
 		}
 		return err
 	}
