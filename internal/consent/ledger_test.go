@@ -471,3 +471,54 @@ func TestBulkDecisionsAcrossChunks(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentSingleDecisions asks single decisions from many goroutines
+// at once, so that PostgreSQL answers several in one query: each answer
+// must be its own pair's, whatever else shared its query.
+func TestConcurrentSingleDecisions(t *testing.T) {
+	each(t, func(t *testing.T, l *ledger) {
+		var in []consent.Input
+		for i := range 200 {
+			r := granted(fmt.Sprintf("c%d", i), "newsletter")
+			if i%2 == 0 {
+				r.Decision = consent.Withdrawn
+			}
+			in = append(in, r)
+		}
+		ids := map[string]string{}
+		for i, res := range l.record(t, in...) {
+			ids[in[i].Subject] = res.ID
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 64)
+		for g := range 64 {
+			wg.Go(func() {
+				for k := range 20 {
+					s := (g*20 + k) % 250 // 200 recorded, 50 never seen
+					subject := fmt.Sprintf("c%d", s)
+					want := consent.StateGranted
+					switch {
+					case s >= 200:
+						want = consent.StateNone
+					case s%2 == 0:
+						want = consent.StateWithdrawn
+					}
+					got, err := l.svc.Decide(ctx, l.actor, l.org, []consent.Pair{{Subject: subject, Purpose: "newsletter"}})
+					if err != nil {
+						errs <- err
+						return
+					}
+					if got[0].State != want || (want != consent.StateNone && (got[0].Record == nil || *got[0].Record != ids[subject])) {
+						errs <- fmt.Errorf("%s: got %+v, want %s with record %s", subject, got[0], want, ids[subject])
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	})
+}

@@ -39,6 +39,10 @@ func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []conse
 			states[0], ok[0] = e.state, e.ok
 			return states, ok, nil
 		}
+		if db.reads != nil {
+			states[0], ok[0], err = db.reads.ask(ctx, org, idx, pairs[0].Purpose)
+			return states, ok, err
+		}
 		gen := db.states.generation(org)
 		row := db.pr.queryRow(ctx, `SELECT `+stateColumns+` FROM consent_state WHERE org_id = $1 AND subject_idx = $2 AND purpose = $3`,
 			org, idx, pairs[0].Purpose)

@@ -18,7 +18,7 @@ import (
 // answer.
 //
 // On PostgreSQL, where other nodes write, decisions are read from the
-// index every time. A cache invalidated by LISTEN/NOTIFY was tried: the
+// index every time, the ones asked together in one query (statereads.go). A cache invalidated by LISTEN/NOTIFY was tried: the
 // notification reached the other node about 20 ms after the withdrawal
 // was acknowledged, and during that window it answered "granted" — not
 // acceptable for a withdrawal, which takes effect at once (P 9.1, 14).

@@ -28,6 +28,7 @@ type DB struct {
 	dialect dialect
 	keys    *keyring
 	states  *stateCache // decisions, see statecache.go
+	reads   *stateReads // decisions on PostgreSQL, see statereads.go
 	// The lookups every API request makes, see nodecache.go, and their
 	// statements, prepared once (prepared.go).
 	tokens    *nodeCache[string, org.Token]
@@ -73,6 +74,8 @@ func Open(ctx context.Context, dbURL, dataDir string, master keys.Key) (*DB, err
 	}
 	if d == engineSQLite {
 		db.stopCheckpoints = db.checkpoints()
+	} else {
+		db.reads = newStateReads(db)
 	}
 	return db, nil
 }
@@ -108,6 +111,9 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 func (db *DB) Close() error {
 	if db.stopCheckpoints != nil {
 		db.stopCheckpoints()
+	}
+	if db.reads != nil {
+		db.reads.close()
 	}
 	db.pr.close()
 	err := db.w.Close()
