@@ -21,8 +21,9 @@
 #   5. times POST …/decisions with 100,000 pairs of random seeded subjects
 #      (one warm-up call, then the median of several);
 #   6. loads GET …/decisions with random seeded subjects (get), then, in
-#      full mode, with a hot set of 1,000 subjects that the decision cache
-#      holds (get-hot);
+#      full mode, with a hot set of 1,000 subjects (get-hot: on SQLite
+#      the same as get since every decision is answered from memory; on
+#      PostgreSQL the database's own cache is what differs);
 #   7. loads POST …/consents, one record per request, a new subject each,
 #      and verifies the ledger again.
 # Rate tests use bench/load: 64 keep-alive connections, 1 s warm-up, then

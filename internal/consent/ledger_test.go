@@ -434,15 +434,20 @@ func TestVerifyWhileWriting(t *testing.T) {
 // asked in several chunks, repeated, or never recorded.
 func TestBulkDecisionsAcrossChunks(t *testing.T) {
 	each(t, func(t *testing.T, l *ledger) {
-		var in []consent.Input
+		// Every third person refuses after granting: two records for
+		// one pair, the later wins (SQLite reads them from the ledger
+		// until its index is in memory).
+		var in, later []consent.Input
 		for i := range 300 {
 			r := granted(fmt.Sprintf("s%d", i), "newsletter")
+			in = append(in, r)
 			if i%3 == 0 {
 				r.Decision = consent.Refused
+				later = append(later, r)
 			}
-			in = append(in, r)
 		}
 		l.record(t, in...)
+		l.record(t, later...)
 		var pairs []consent.Pair
 		want := map[int]string{}
 		for i := range 1700 {

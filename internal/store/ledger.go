@@ -190,7 +190,7 @@ func (db *DB) AppendLedger(ctx context.Context, orgs []privaq.OrgID,
 	// other's tips crosswise.
 	slices.Sort(orgs)
 	keysUsed := map[privaq.OrgID]consent.SigningKey{}
-	var notices []string
+	updates := map[privaq.OrgID][]stateUpdate{}
 	err := db.txOn(ctx, db.ledger, func(tx *sql.Tx) error {
 		now := db.now()
 		for _, org := range orgs {
@@ -207,11 +207,11 @@ func (db *DB) AppendLedger(ctx context.Context, orgs []privaq.OrgID,
 			if err != nil {
 				return err
 			}
-			n, err := db.writeBatch(ctx, tx, org, b)
+			ups, err := db.writeBatch(ctx, tx, org, b)
 			if err != nil {
 				return err
 			}
-			notices = append(notices, n)
+			updates[org] = ups
 		}
 		return nil
 	})
@@ -221,22 +221,19 @@ func (db *DB) AppendLedger(ctx context.Context, orgs []privaq.OrgID,
 	for org, k := range keysUsed {
 		db.cacheSigningKey(org, k)
 	}
-	// Before the writes are acknowledged, this node forgets the answers
-	// they change.
-	for _, n := range notices {
-		db.states.invalidate(n)
+	// Before the writes are acknowledged, the index in memory has them.
+	if db.index != nil {
+		for org, ups := range updates {
+			db.index.apply(org, ups)
+		}
 	}
 	return nil
 }
 
-// maxNoticePairs bounds an invalidation notice: past it, the whole
-// organization's cached answers are dropped.
-const maxNoticePairs = 40
-
-func (db *DB) writeBatch(ctx context.Context, tx *sql.Tx, org privaq.OrgID, b *consent.Batch) (string, error) {
+func (db *DB) writeBatch(ctx context.Context, tx *sql.Tx, org privaq.OrgID, b *consent.Batch) ([]stateUpdate, error) {
 	k, err := db.ledgerKeys(ctx, tx, org)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	rs := b.Records
 	idx := make([][]byte, len(rs))
@@ -262,13 +259,14 @@ func (db *DB) writeBatch(ctx context.Context, tx *sql.Tx, org privaq.OrgID, b *c
 				string(r.Decision), string(r.Mode), r.Channel, string(r.GivenBy), repr, r.PolicyVersion, ev, exp, micros(r.RecordedAt), r.Hash}
 		})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := db.enqueueWebhooks(ctx, tx, org, rs); err != nil {
-		return "", err
+		return nil, err
 	}
 	// The index keeps the latest record per pair: within the batch the
-	// last one wins, and against the table the higher seq.
+	// last one wins, and against the table (or the copy in memory) the
+	// higher seq.
 	last := map[string]int{}
 	var order []int
 	for i := range rs {
@@ -280,37 +278,46 @@ func (db *DB) writeBatch(ctx context.Context, tx *sql.Tx, org privaq.OrgID, b *c
 		last[key] = len(order)
 		order = append(order, i)
 	}
-	err = db.insertRows(ctx, tx, `INSERT INTO consent_state (org_id, subject_idx, purpose, seq, id, decision, policy_version, expires_at, recorded_at) VALUES `,
-		9, len(order), ` ON CONFLICT (org_id, subject_idx, purpose) DO UPDATE SET seq = excluded.seq, id = excluded.id, decision = excluded.decision,
+	if db.dialect == enginePostgres {
+		err = db.insertRows(ctx, tx, `INSERT INTO consent_state (org_id, subject_idx, purpose, seq, id, decision, policy_version, expires_at, recorded_at) VALUES `,
+			9, len(order), ` ON CONFLICT (org_id, subject_idx, purpose) DO UPDATE SET seq = excluded.seq, id = excluded.id, decision = excluded.decision,
 		policy_version = excluded.policy_version, expires_at = excluded.expires_at, recorded_at = excluded.recorded_at
 		WHERE excluded.seq > consent_state.seq`,
-		func(j int) []any {
-			r := &rs[order[j]]
-			var exp sql.NullInt64
-			if r.ExpiresAt != nil {
-				exp = sql.NullInt64{Int64: micros(*r.ExpiresAt), Valid: true}
-			}
-			return []any{org, idx[order[j]], r.Purpose, r.Seq, r.ID, string(r.Decision), r.PolicyVersion, exp, micros(r.RecordedAt)}
-		})
-	if err != nil {
-		return "", err
+			func(j int) []any {
+				r := &rs[order[j]]
+				var exp sql.NullInt64
+				if r.ExpiresAt != nil {
+					exp = sql.NullInt64{Int64: micros(*r.ExpiresAt), Valid: true}
+				}
+				return []any{org, idx[order[j]], r.Purpose, r.Seq, r.ID, string(r.Decision), r.PolicyVersion, exp, micros(r.RecordedAt)}
+			})
+		if err != nil {
+			return nil, err
+		}
 	}
 	h := &b.Head
 	chain, _ := hex.DecodeString(h.ChainHash)
 	root, _ := hex.DecodeString(h.Root)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_batches (org_id, batch, first_seq, last_seq, chain_hash, root, signed_at, key_id, signature)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, org, h.Batch, h.FirstSeq, h.LastSeq, chain, root, micros(h.SignedAt), h.KeyID, []byte(h.Signature)); err != nil {
-		return "", err
+		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE ledger_tips SET last_seq = $1, last_hash = $2, last_batch = $3 WHERE org_id = $4`,
 		h.LastSeq, chain, h.Batch, org); err != nil {
-		return "", err
+		return nil, err
 	}
-	notice := strconv.FormatInt(int64(org), 10)
-	if len(order) <= maxNoticePairs {
-		for _, i := range order {
-			notice += " " + hex.EncodeToString(idx[i]) + ":" + rs[i].Purpose
+	if db.index == nil {
+		return nil, nil
+	}
+	ups := make([]stateUpdate, 0, len(order))
+	for _, i := range order {
+		r := &rs[i]
+		key, valid := keyOf(idx[i], r.Purpose)
+		e, err := entryOf(consent.State{Seq: r.Seq, ID: r.ID, Decision: r.Decision, PolicyVersion: r.PolicyVersion, ExpiresAt: r.ExpiresAt, RecordedAt: r.RecordedAt})
+		if !valid || err != nil {
+			return nil, fmt.Errorf("record %s: unexpected subject index or id", r.ID)
 		}
+		ups = append(ups, stateUpdate{key, e})
 	}
-	return notice, nil
+	return ups, nil
 }

@@ -24,8 +24,10 @@ func scanState(sc interface{ Scan(...any) error }) (idx []byte, purpose string, 
 	return
 }
 
-// ConsentStates answers pairs from the state index: a single pair through
-// the node's cache, many pairs with one query per chunk of subjects.
+// ConsentStates answers pairs from the state index: on SQLite from its
+// copy in memory once loaded (stateindex.go); on PostgreSQL a single pair
+// in a query shared with others asked at the same time (statereads.go),
+// many pairs with one query per chunk of subjects.
 func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []consent.Pair) ([]consent.State, []bool, error) {
 	k, err := db.ledgerKeys(ctx, db.r, org)
 	if err != nil {
@@ -33,19 +35,20 @@ func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []conse
 	}
 	states, ok := make([]consent.State, len(pairs)), make([]bool, len(pairs))
 	if len(pairs) == 1 {
-		idx := k.index.Index(pairs[0].Subject)
-		key := stateKey(idx, pairs[0].Purpose)
-		if e, hit := db.states.get(org, key); hit {
-			states[0], ok[0] = e.state, e.ok
-			return states, ok, nil
+		idx, purpose := k.index.Index(pairs[0].Subject), pairs[0].Purpose
+		if db.index != nil {
+			if s, found, loaded := db.index.get(org, idx, purpose); loaded {
+				states[0], ok[0] = s, found
+				return states, ok, nil
+			}
 		}
 		if db.reads != nil {
-			states[0], ok[0], err = db.reads.ask(ctx, org, idx, pairs[0].Purpose)
+			states[0], ok[0], err = db.reads.ask(ctx, org, idx, purpose)
 			return states, ok, err
 		}
-		gen := db.states.generation(org)
-		row := db.pr.queryRow(ctx, `SELECT `+stateColumns+` FROM consent_state WHERE org_id = $1 AND subject_idx = $2 AND purpose = $3`,
-			org, idx, pairs[0].Purpose)
+		// SQLite before its copy in memory is loaded: the latest record.
+		row := db.pr.queryRow(ctx, `SELECT `+stateColumns+` FROM consent_records WHERE org_id = ? AND subject_idx = ? AND purpose = ?
+			ORDER BY seq DESC LIMIT 1`, org, idx, purpose)
 		_, _, s, err := scanState(row)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -54,65 +57,96 @@ func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []conse
 		default:
 			states[0], ok[0] = s, true
 		}
-		db.states.put(org, key, cachedState{state: states[0], ok: ok[0]}, gen)
 		return states, ok, nil
 	}
-	// Many pairs: in chunks of consecutive pairs, each answered on its
-	// own by one of a few goroutines, which writes only its own pairs'
-	// answers (a subject asked in two chunks is read twice).
+	idxs := blindIndexes(k, pairs)
+	if db.index != nil {
+		if db.index.lookup(org, idxs, pairs, func(i int, s consent.State) { states[i], ok[i] = s, true }) {
+			return states, ok, nil
+		}
+		clear(states)
+		clear(ok)
+	}
+	// Many pairs from the table: in chunks of consecutive pairs, each
+	// answered on its own by one of a few goroutines, which writes only
+	// its own pairs' answers (a subject asked in two chunks is read twice).
 	chunk := sqliteChunk // SQLite binds each subject as a parameter of an IN list
 	if db.dialect == enginePostgres {
-		chunk = 5000 // PostgreSQL takes them as one array parameter
+		chunk = 2500 // PostgreSQL takes them as one array parameter
 	}
 	n := (len(pairs) + chunk - 1) / chunk
 	errs := make([]error, n)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(n, max(2, runtime.GOMAXPROCS(0))) {
-		wg.Go(func() {
-			index := k.index.Indexer()
-			for c := range next {
-				part := pairs[c*chunk : min(len(pairs), (c+1)*chunk)]
-				want := make(map[string][]int, len(part))
-				var subjects [][]byte
-				for j, p := range part {
-					idx := index(p.Subject)
-					key := stateKey(idx, p.Purpose)
-					// A subject asked for two purposes is listed twice:
-					// harmless in IN and ANY.
-					if _, asked := want[key]; !asked {
-						subjects = append(subjects, idx)
-					}
-					want[key] = append(want[key], c*chunk+j)
-				}
-				errs[c] = db.statesOf(ctx, org, subjects, func(idx []byte, purpose string, s consent.State) {
-					for _, i := range want[stateKey(idx, purpose)] {
-						states[i], ok[i] = s, true
-					}
-				})
+	inParallel(n, func(c int) {
+		first := c * chunk
+		part := pairs[first:min(len(pairs), first+chunk)]
+		want := make(map[string][]int, len(part))
+		var subjects [][]byte
+		for j, p := range part {
+			key := stateKey(idxs[first+j], p.Purpose)
+			// A subject asked for two purposes is listed twice:
+			// harmless in IN and ANY.
+			if _, asked := want[key]; !asked {
+				subjects = append(subjects, idxs[first+j])
+			}
+			want[key] = append(want[key], first+j)
+		}
+		errs[c] = db.statesOf(ctx, org, subjects, func(idx []byte, purpose string, s consent.State) {
+			for _, i := range want[stateKey(idx, purpose)] {
+				states[i], ok[i] = s, true
 			}
 		})
-	}
-	for c := range n {
-		next <- c
-	}
-	close(next)
-	wg.Wait()
+	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, err
 	}
 	return states, ok, nil
 }
 
+// blindIndexes computes the subjects' blind indexes, in parallel: a
+// hundred thousand HMACs take a while on one core.
+func blindIndexes(k orgKeys, pairs []consent.Pair) [][]byte {
+	const chunk = 5000
+	idxs := make([][]byte, len(pairs))
+	inParallel((len(pairs)+chunk-1)/chunk, func(c int) {
+		index := k.index.Indexer()
+		for i := c * chunk; i < min(len(pairs), (c+1)*chunk); i++ {
+			idxs[i] = index(pairs[i].Subject)
+		}
+	})
+	return idxs
+}
+
+// inParallel runs do(0) … do(n-1) on as many goroutines as there are
+// cores (at least two, so that one waits on the database while another
+// works).
+func inParallel(n int, do func(i int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(n, max(2, runtime.GOMAXPROCS(0))) {
+		wg.Go(func() {
+			for i := range next {
+				do(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
 // sqliteChunk is how many subjects one SQLite query asks for.
 const sqliteChunk = 500
 
-// sqliteStatesQuery asks for sqliteChunk subjects, with positional
-// parameters: the driver then binds them without asking SQLite their names.
-var sqliteStatesQuery = `SELECT ` + stateColumns + ` FROM consent_state WHERE org_id = ? AND subject_idx IN (?` +
-	strings.Repeat(",?", sqliteChunk-1) + `)`
+// sqliteStatesQuery asks for the records of sqliteChunk subjects, with
+// positional parameters: the driver then binds them without asking SQLite
+// their names. In seq order, so that the latest of a pair comes last.
+var sqliteStatesQuery = `SELECT ` + stateColumns + ` FROM consent_records WHERE org_id = ? AND subject_idx IN (?` +
+	strings.Repeat(",?", sqliteChunk-1) + `) ORDER BY seq`
 
-// statesOf reads the index entries of some subjects, every purpose.
+// statesOf reads the latest decisions of some subjects, every purpose:
+// found may be called more than once for a pair, the latest last.
 func (db *DB) statesOf(ctx context.Context, org privaq.OrgID, subjects [][]byte, found func(idx []byte, purpose string, s consent.State)) error {
 	var rows *sql.Rows
 	var err error

@@ -27,7 +27,7 @@ type DB struct {
 	w, r    *sql.DB
 	dialect dialect
 	keys    *keyring
-	states  *stateCache // decisions, see statecache.go
+	index   *stateIndex // decisions on SQLite, see stateindex.go
 	reads   *stateReads // decisions on PostgreSQL, see statereads.go
 	// The lookups every API request makes, see nodecache.go, and their
 	// statements, prepared once (prepared.go).
@@ -57,7 +57,7 @@ func Open(ctx context.Context, dbURL, dataDir string, master keys.Key) (*DB, err
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{w: w, r: r, ledger: ledger, dialect: d, keys: newKeyring(master), states: newStateCache(d == engineSQLite),
+	db := &DB{w: w, r: r, ledger: ledger, dialect: d, keys: newKeyring(master),
 		tokens: newNodeCache[string, org.Token](time.Now), orgs: newNodeCache[string, org.Org](time.Now),
 		revisions: newNodeCache[privaq.OrgID, [2]int64](time.Now), pr: newPrepared(r)}
 	if err := db.w.PingContext(ctx); err != nil {
@@ -74,6 +74,7 @@ func Open(ctx context.Context, dbURL, dataDir string, master keys.Key) (*DB, err
 	}
 	if d == engineSQLite {
 		db.stopCheckpoints = db.checkpoints()
+		db.index = newStateIndex(db)
 	} else {
 		db.reads = newStateReads(db)
 	}

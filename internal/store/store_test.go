@@ -287,8 +287,11 @@ func TestLoginFailuresCountedPerKey(t *testing.T) {
 }
 
 // TestSchemasMatch compares the two migration trees through the databases
-// they produce: same tables, same columns, in the same order.
+// they produce: same tables, same columns, in the same order, but for the
+// tables only one engine has.
 func TestSchemasMatch(t *testing.T) {
+	// SQLite derives the decision index from the ledger (stateindex.go).
+	postgresOnly := map[string]bool{"consent_state": true}
 	es := []engine{openEngine(t, "sqlite"), openEngine(t, "postgres")}
 	schema := map[string]string{}
 	for _, e := range es {
@@ -308,7 +311,9 @@ func TestSchemasMatch(t *testing.T) {
 			if err := rows.Scan(&tbl, &col); err != nil {
 				t.Fatal(err)
 			}
-			lines = append(lines, tbl+"."+col)
+			if !postgresOnly[tbl] {
+				lines = append(lines, tbl+"."+col)
+			}
 		}
 		rows.Close()
 		sort.Strings(lines)

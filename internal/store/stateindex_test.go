@@ -1,0 +1,103 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"privaq"
+	"privaq/internal/consent"
+	"privaq/internal/inventory"
+)
+
+// TestDecisionsExactWhileIndexLoads withdraws consents one by one while
+// the first decisions start loading the index into memory (SQLite): each
+// withdrawal must be answered as soon as it is acknowledged, before,
+// during and after the load, and once loaded every pair must be the one
+// in the table.
+func TestDecisionsExactWhileIndexLoads(t *testing.T) {
+	each(t, func(t *testing.T, e engine) {
+		o := newOrg(t, e.db, "index")
+		sys := privaq.System(o.ID)
+		if _, err := (&inventory.Service{Store: e.db}).Replace(ctx, sys, o.ID, inventory.Demo()); err != nil {
+			t.Fatal(err)
+		}
+		w := consent.NewWriter(e.db, privaq.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		wctx, stop := context.WithCancel(ctx)
+		go w.Run(wctx)
+		t.Cleanup(stop)
+		svc := &consent.Service{Store: e.db, Writer: w, Sources: e.db, Audit: e.db, Clock: privaq.SystemClock{}}
+		actor := privaq.Actor{Kind: privaq.ActorToken, TokenID: 1, OrgID: o.ID, Role: privaq.RoleIntegration}
+		input := func(i int, d consent.Decision) consent.Input {
+			return consent.Input{Subject: fmt.Sprintf("p%d", i), Purpose: "newsletter", Decision: d, Mode: consent.Express,
+				Channel: "web", GivenBy: consent.BySubject}
+		}
+		const people, withdrawn = 20000, 200
+		for start := 0; start < people; start += 10000 {
+			var in []consent.Input
+			for i := start; i < start+10000; i++ {
+				in = append(in, input(i, consent.Granted))
+			}
+			if _, err := svc.Record(ctx, actor, o.ID, in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		decide := func(i int) consent.Answer {
+			t.Helper()
+			a, err := svc.Decide(ctx, actor, o.ID, []consent.Pair{{Subject: fmt.Sprintf("p%d", i), Purpose: "newsletter"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a[0]
+		}
+		for i := range withdrawn {
+			if a := decide(i); a.State != consent.StateGranted {
+				t.Fatalf("p%d before its withdrawal: %s", i, a.State)
+			}
+			res, err := svc.Record(ctx, actor, o.ID, []consent.Input{input(i, consent.Withdrawn)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a := decide(i); a.State != consent.StateWithdrawn || *a.Record != res[0].ID {
+				t.Fatalf("p%d just after its withdrawal was acknowledged: %+v", i, a)
+			}
+		}
+		if e.name == "sqlite" {
+			for deadline := time.Now().Add(10 * time.Second); !e.db.DecisionIndexLoaded(o.ID); time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the decision index was not loaded in 10 s")
+				}
+			}
+		}
+		var pairs []consent.Pair
+		for i := range people + 10 { // 10 people never recorded
+			pairs = append(pairs, consent.Pair{Subject: fmt.Sprintf("p%d", i), Purpose: "newsletter"})
+		}
+		got, err := svc.DecideBulk(ctx, actor, o.ID, pairs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, a := range got {
+			want := consent.StateGranted
+			switch {
+			case i >= people:
+				want = consent.StateNone
+			case i < withdrawn:
+				want = consent.StateWithdrawn
+			}
+			if a.State != want {
+				t.Fatalf("p%d once loaded: %s, want %s", i, a.State, want)
+			}
+		}
+		// Granted again, from memory now.
+		if _, err := svc.Record(ctx, actor, o.ID, []consent.Input{input(0, consent.Granted)}); err != nil {
+			t.Fatal(err)
+		}
+		if a := decide(0); a.State != consent.StateGranted {
+			t.Fatalf("p0 granted again: %s", a.State)
+		}
+	})
+}
