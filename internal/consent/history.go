@@ -54,7 +54,7 @@ func (s *Service) History(ctx context.Context, actor privaq.Actor, org privaq.Or
 	now := s.Clock.Now()
 	for _, p := range order {
 		r := recs[latest[p]]
-		st := State{Seq: r.Seq, ID: r.ID, Decision: r.Decision, PolicyVersion: r.PolicyVersion, ExpiresAt: r.ExpiresAt, RecordedAt: r.RecordedAt}
+		st := State{Seq: r.Seq, ID: r.ID, Decision: r.Decision, PolicyVersion: r.PolicyVersion, ExpiresAt: r.ExpiresAt}
 		h.Current = append(h.Current, PurposeState{Purpose: p, Answer: in.answer(p, st, true, now), PolicyVersion: r.PolicyVersion})
 	}
 	e := audit.New(actor, "consent.history", "consents/subject", map[string]any{"records": len(recs)})

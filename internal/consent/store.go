@@ -41,7 +41,6 @@ type State struct {
 	Decision      Decision
 	PolicyVersion int
 	ExpiresAt     *time.Time
-	RecordedAt    time.Time
 }
 
 // Pair is one question: this subject, this purpose.

@@ -99,19 +99,14 @@ func (db *DB) cacheSigningKey(org privaq.OrgID, k consent.SigningKey) {
 }
 
 // lockTip returns the organization's chain tip, locked for the
-// transaction (row lock on PostgreSQL; SQLite's writer is already alone).
+// transaction (row lock on PostgreSQL; SQLite's writer is already alone),
+// in one statement: an upsert that changes nothing locks the row as
+// SELECT … FOR UPDATE would, and returns the latest committed tip.
 func (db *DB) lockTip(ctx context.Context, tx *sql.Tx, org privaq.OrgID) (consent.Tip, error) {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_tips (org_id, last_seq, last_hash, last_batch) VALUES ($1, 0, $2, 0)
-		ON CONFLICT (org_id) DO NOTHING`, org, consent.Genesis); err != nil {
-		return consent.Tip{}, err
-	}
-	lock := ""
-	if db.dialect == enginePostgres {
-		lock = " FOR UPDATE"
-	}
 	var t consent.Tip
-	err := tx.QueryRowContext(ctx, `SELECT last_seq, last_hash, last_batch FROM ledger_tips WHERE org_id = $1`+lock, org).
-		Scan(&t.LastSeq, &t.LastHash, &t.LastBatch)
+	err := tx.QueryRowContext(ctx, `INSERT INTO ledger_tips (org_id, last_seq, last_hash, last_batch) VALUES ($1, 0, $2, 0)
+		ON CONFLICT (org_id) DO UPDATE SET org_id = excluded.org_id
+		RETURNING last_seq, last_hash, last_batch`, org, consent.Genesis).Scan(&t.LastSeq, &t.LastHash, &t.LastBatch)
 	return t, err
 }
 
@@ -298,12 +293,17 @@ func (db *DB) writeBatch(ctx context.Context, tx *sql.Tx, org privaq.OrgID, b *c
 	h := &b.Head
 	chain, _ := hex.DecodeString(h.ChainHash)
 	root, _ := hex.DecodeString(h.Root)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_batches (org_id, batch, first_seq, last_seq, chain_hash, root, signed_at, key_id, signature)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, org, h.Batch, h.FirstSeq, h.LastSeq, chain, root, micros(h.SignedAt), h.KeyID, []byte(h.Signature)); err != nil {
-		return nil, err
+	const head = `INSERT INTO ledger_batches (org_id, batch, first_seq, last_seq, chain_hash, root, signed_at, key_id, signature)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+	const tip = `UPDATE ledger_tips SET last_seq = $4, last_hash = $5, last_batch = $2 WHERE org_id = $1`
+	args := []any{org, h.Batch, h.FirstSeq, h.LastSeq, chain, root, micros(h.SignedAt), h.KeyID, []byte(h.Signature)}
+	if db.dialect == enginePostgres {
+		// One round trip for both.
+		_, err = tx.ExecContext(ctx, `WITH head AS (`+head+`) `+tip, args...)
+	} else if _, err = tx.ExecContext(ctx, head, args...); err == nil {
+		_, err = tx.ExecContext(ctx, tip, args...)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE ledger_tips SET last_seq = $1, last_hash = $2, last_batch = $3 WHERE org_id = $4`,
-		h.LastSeq, chain, h.Batch, org); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	if db.index == nil {
@@ -312,12 +312,11 @@ func (db *DB) writeBatch(ctx context.Context, tx *sql.Tx, org privaq.OrgID, b *c
 	ups := make([]stateUpdate, 0, len(order))
 	for _, i := range order {
 		r := &rs[i]
-		key, valid := keyOf(idx[i], r.Purpose)
-		e, err := entryOf(consent.State{Seq: r.Seq, ID: r.ID, Decision: r.Decision, PolicyVersion: r.PolicyVersion, ExpiresAt: r.ExpiresAt, RecordedAt: r.RecordedAt})
-		if !valid || err != nil {
-			return nil, fmt.Errorf("record %s: unexpected subject index or id", r.ID)
+		u, err := updateOf(idx[i], r.Purpose, consent.State{Seq: r.Seq, ID: r.ID, Decision: r.Decision, PolicyVersion: r.PolicyVersion, ExpiresAt: r.ExpiresAt})
+		if err != nil {
+			return nil, err
 		}
-		ups = append(ups, stateUpdate{key, e})
+		ups = append(ups, u)
 	}
 	return ups, nil
 }

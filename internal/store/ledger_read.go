@@ -13,14 +13,13 @@ import (
 	"privaq/internal/consent"
 )
 
-const stateColumns = `subject_idx, purpose, seq, id, decision, policy_version, expires_at, recorded_at`
+const stateColumns = `subject_idx, purpose, seq, id, decision, policy_version, expires_at`
 
 func scanState(sc interface{ Scan(...any) error }) (idx []byte, purpose string, s consent.State, err error) {
 	var dec string
 	var exp sql.NullInt64
-	var rec int64
-	err = sc.Scan(&idx, &purpose, &s.Seq, &s.ID, &dec, &s.PolicyVersion, &exp, &rec)
-	s.Decision, s.ExpiresAt, s.RecordedAt = consent.Decision(dec), nullMicros(exp), fromMicros(rec)
+	err = sc.Scan(&idx, &purpose, &s.Seq, &s.ID, &dec, &s.PolicyVersion, &exp)
+	s.Decision, s.ExpiresAt = consent.Decision(dec), nullMicros(exp)
 	return
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -28,8 +29,9 @@ import (
 // are kept aside and applied after it: an entry replaces another only if
 // its record is later (higher seq), so the order does not matter.
 //
-// Memory: about 130 bytes per (person, purpose) pair; an organization
-// with more than maxIndexedPairs keeps reading the table.
+// Memory: about 110 bytes per (person, purpose) pair, in maps without
+// pointers, which the garbage collector does not scan; an organization
+// with more than maxIndexedPairs keeps reading the ledger.
 type stateIndex struct {
 	db   *DB
 	mu   sync.RWMutex
@@ -37,30 +39,36 @@ type stateIndex struct {
 }
 
 type orgIndex struct {
-	m       map[pairKey]stateEntry // nil until loaded
-	loading bool
-	pending []stateUpdate // commits during the load
-	retry   time.Time     // after a failed or refused load, when to try again
+	m        map[pairKey]stateEntry // nil until loaded
+	purposes map[string]uint16      // a number for each purpose seen
+	loading  bool
+	pending  []stateUpdate // commits during the load
+	retry    time.Time     // after a failed or refused load, when to try again
 }
 
+// pairKey is a pair in 18 bytes. The subject is the first half of its
+// blind index (an HMAC-SHA256): two people of a million share it with a
+// chance of about 10⁻²⁷.
 type pairKey struct {
-	idx     [32]byte // the subject's blind index, an HMAC-SHA256
-	purpose string
+	idx     [16]byte
+	purpose uint16
 }
 
-// stateEntry is a consent.State in a third of the memory.
+// stateEntry is what an answer needs of a pair's latest record.
 type stateEntry struct {
 	seq      int64
-	id       uuid.UUID
-	decision consent.Decision
-	version  int32
 	expires  int64 // microseconds since 1970, 0 if none
-	recorded int64
+	id       uuid.UUID
+	version  int32
+	decision uint8
 }
 
+var decisions = []consent.Decision{1: consent.Granted, 2: consent.Refused, 3: consent.Withdrawn}
+
 type stateUpdate struct {
-	key   pairKey
-	entry stateEntry
+	idx     [16]byte
+	purpose string
+	entry   stateEntry
 }
 
 // maxIndexedPairs bounds one organization's entries in memory.
@@ -74,20 +82,17 @@ func newStateIndex(db *DB) *stateIndex {
 }
 
 // get answers one pair from memory; loaded is false when the
-// organization's entries are not in memory (yet), and the table must be
+// organization's entries are not in memory (yet), and the ledger must be
 // read.
 func (x *stateIndex) get(org privaq.OrgID, idx []byte, purpose string) (s consent.State, ok, loaded bool) {
-	key, valid := keyOf(idx, purpose)
 	x.mu.RLock()
 	o := x.orgs[org]
-	if o == nil || o.m == nil || !valid {
+	if o == nil || o.m == nil {
 		x.mu.RUnlock()
-		if valid {
-			x.startLoad(org)
-		}
+		x.startLoad(org)
 		return s, false, false
 	}
-	e, ok := o.m[key]
+	e, ok := o.find(idx, purpose)
 	x.mu.RUnlock()
 	if ok {
 		s = e.state()
@@ -95,8 +100,20 @@ func (x *stateIndex) get(org privaq.OrgID, idx []byte, purpose string) (s consen
 	return s, ok, true
 }
 
+// find looks a pair up; the caller holds the lock.
+func (o *orgIndex) find(idx []byte, purpose string) (stateEntry, bool) {
+	p, known := o.purposes[purpose]
+	if !known || len(idx) < 16 {
+		return stateEntry{}, false
+	}
+	k := pairKey{purpose: p}
+	copy(k.idx[:], idx)
+	e, ok := o.m[k]
+	return e, ok
+}
+
 // lookup answers many pairs from memory, calling found for each one that
-// has an entry; loaded is false when the table must be read instead. The
+// has an entry; loaded is false when the ledger must be read instead. The
 // lock is taken a chunk at a time, so that a large question does not hold
 // up the commits (and, behind them, the other readers).
 func (x *stateIndex) lookup(org privaq.OrgID, idxs [][]byte, pairs []consent.Pair, found func(i int, s consent.State)) (loaded bool) {
@@ -106,19 +123,16 @@ func (x *stateIndex) lookup(org privaq.OrgID, idxs [][]byte, pairs []consent.Pai
 		o := x.orgs[org]
 		if o == nil || o.m == nil {
 			x.mu.RUnlock()
-			if start > 0 {
-				// Dropped meanwhile (grown past its bound): the
-				// table answers all of it, for one snapshot.
-				return false
+			if start == 0 {
+				x.startLoad(org)
 			}
-			x.startLoad(org)
+			// Or dropped meanwhile (grown past its bound): the ledger
+			// answers all of it.
 			return false
 		}
 		for i := start; i < min(len(pairs), start+chunk); i++ {
-			if key, valid := keyOf(idxs[i], pairs[i].Purpose); valid {
-				if e, ok := o.m[key]; ok {
-					found(i, e.state())
-				}
+			if e, ok := o.find(idxs[i], pairs[i].Purpose); ok {
+				found(i, e.state())
 			}
 		}
 		x.mu.RUnlock()
@@ -136,19 +150,32 @@ func (x *stateIndex) apply(org privaq.OrgID, ups []stateUpdate) {
 	case o.m != nil:
 		o.merge(ups)
 		if len(o.m) > maxIndexedPairs {
-			o.m, o.retry = nil, time.Now().Add(loadRetry)
+			o.m, o.purposes, o.retry = nil, nil, time.Now().Add(loadRetry)
 		}
 	case o.loading:
 		o.pending = append(o.pending, ups...)
 	}
 }
 
+// merge applies updates; the caller holds the lock.
 func (o *orgIndex) merge(ups []stateUpdate) {
 	for _, u := range ups {
-		if old, ok := o.m[u.key]; !ok || u.entry.seq > old.seq {
-			o.m[u.key] = u.entry
+		k := pairKey{idx: u.idx, purpose: o.purposeNumber(u.purpose)}
+		if old, ok := o.m[k]; !ok || u.entry.seq > old.seq {
+			o.m[k] = u.entry
 		}
 	}
+}
+
+func (o *orgIndex) purposeNumber(name string) uint16 {
+	p, ok := o.purposes[name]
+	if !ok {
+		// An inventory has a few dozen purposes; even renamed many
+		// times, far fewer than 65,536.
+		p = uint16(len(o.purposes))
+		o.purposes[name] = p
+	}
+	return p
 }
 
 // startLoad loads an organization's entries in the background, unless
@@ -164,12 +191,13 @@ func (x *stateIndex) startLoad(org privaq.OrgID) {
 		x.mu.Unlock()
 		return
 	}
-	// Marked before the table is read: a commit applied from now on is
+	// Marked before the ledger is read: a commit applied from now on is
 	// kept in pending, one applied before is in what the read sees.
 	o.loading = true
 	x.mu.Unlock()
 	go func() {
-		m, err := x.read(context.Background(), org)
+		loaded := &orgIndex{purposes: map[string]uint16{}}
+		err := x.read(context.Background(), org, loaded)
 		x.mu.Lock()
 		defer x.mu.Unlock()
 		o.loading = false
@@ -180,7 +208,7 @@ func (x *stateIndex) startLoad(org privaq.OrgID) {
 			}
 			return
 		}
-		o.m = m
+		o.m, o.purposes = loaded.m, loaded.purposes
 		o.merge(o.pending)
 		o.pending = nil
 	}()
@@ -188,59 +216,58 @@ func (x *stateIndex) startLoad(org privaq.OrgID) {
 
 var errTooManyPairs = errors.New("more pairs than the index keeps in memory")
 
-// read builds an organization's entries from its ledger, in seq order:
-// the last record of each pair is its state.
-func (x *stateIndex) read(ctx context.Context, org privaq.OrgID) (map[pairKey]stateEntry, error) {
+// read builds an organization's entries into o from its ledger, in seq
+// order: the last record of each pair is its state.
+func (x *stateIndex) read(ctx context.Context, org privaq.OrgID, o *orgIndex) error {
+	var n int
+	if err := x.db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM consent_records WHERE org_id = $1`, org).Scan(&n); err != nil {
+		return err
+	}
+	// As many pairs as records at most: sized once rather than grown.
+	o.m = make(map[pairKey]stateEntry, min(n, maxIndexedPairs))
 	rows, err := x.db.r.QueryContext(ctx, `SELECT `+stateColumns+` FROM consent_records WHERE org_id = $1 ORDER BY seq`, org)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	m := map[pairKey]stateEntry{}
-	purposes := map[string]string{} // one copy of each purpose's name
 	for rows.Next() {
 		idx, purpose, s, err := scanState(rows)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if p, ok := purposes[purpose]; ok {
-			purpose = p
-		} else {
-			purposes[purpose] = purpose
+		u, err := updateOf(idx, purpose, s)
+		if err != nil {
+			return err
 		}
-		key, valid := keyOf(idx, purpose)
-		e, err := entryOf(s)
-		if !valid || err != nil {
-			return nil, errors.New("a consent record has an unexpected subject index or id")
-		}
-		m[key] = e
-		if len(m) > maxIndexedPairs {
-			return nil, errTooManyPairs
+		o.merge([]stateUpdate{u})
+		if len(o.m) > maxIndexedPairs {
+			return errTooManyPairs
 		}
 	}
-	return m, rows.Err()
+	return rows.Err()
 }
 
-func keyOf(idx []byte, purpose string) (k pairKey, ok bool) {
-	if len(idx) != len(k.idx) {
-		return k, false
-	}
-	copy(k.idx[:], idx)
-	k.purpose = purpose
-	return k, true
-}
-
-func entryOf(s consent.State) (stateEntry, error) {
+func updateOf(idx []byte, purpose string, s consent.State) (stateUpdate, error) {
+	u := stateUpdate{purpose: purpose, entry: stateEntry{seq: s.Seq, version: int32(s.PolicyVersion)}}
 	id, err := uuid.Parse(s.ID)
-	e := stateEntry{seq: s.Seq, id: id, decision: s.Decision, version: int32(s.PolicyVersion), recorded: micros(s.RecordedAt)}
-	if s.ExpiresAt != nil {
-		e.expires = micros(*s.ExpiresAt)
+	for d, name := range decisions {
+		if name == s.Decision && d > 0 {
+			u.entry.decision = uint8(d)
+		}
 	}
-	return e, err
+	if err != nil || len(idx) < len(u.idx) || u.entry.decision == 0 {
+		return u, fmt.Errorf("consent record %d: unexpected subject index, id or decision", s.Seq)
+	}
+	copy(u.idx[:], idx)
+	u.entry.id = id
+	if s.ExpiresAt != nil {
+		u.entry.expires = micros(*s.ExpiresAt)
+	}
+	return u, nil
 }
 
 func (e stateEntry) state() consent.State {
-	s := consent.State{Seq: e.seq, ID: e.id.String(), Decision: e.decision, PolicyVersion: int(e.version), RecordedAt: fromMicros(e.recorded)}
+	s := consent.State{Seq: e.seq, ID: e.id.String(), Decision: decisions[e.decision], PolicyVersion: int(e.version)}
 	if e.expires != 0 {
 		s.ExpiresAt = nullMicros(sql.NullInt64{Int64: e.expires, Valid: true})
 	}

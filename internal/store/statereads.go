@@ -40,7 +40,7 @@ const maxStateReads = 256
 
 // stateReadsQuery reads the entries of (organization, subject, purpose)
 // triples given as three arrays, with each one's position in them.
-const stateReadsQuery = `SELECT q.i, s.seq, s.id, s.decision, s.policy_version, s.expires_at, s.recorded_at
+const stateReadsQuery = `SELECT q.i, s.seq, s.id, s.decision, s.policy_version, s.expires_at
 FROM unnest($1::bigint[], $2::bytea[], $3::text[]) WITH ORDINALITY AS q(org_id, subject_idx, purpose, i)
 JOIN consent_state s ON s.org_id = q.org_id AND s.subject_idx = q.subject_idx AND s.purpose = q.purpose`
 
@@ -141,15 +141,14 @@ func (s *stateReads) read(ctx context.Context, batch []*stateAsk) error {
 		var i int
 		var dec string
 		var exp sql.NullInt64
-		var rec int64
 		var st consent.State
-		if err := rows.Scan(&i, &st.Seq, &st.ID, &dec, &st.PolicyVersion, &exp, &rec); err != nil {
+		if err := rows.Scan(&i, &st.Seq, &st.ID, &dec, &st.PolicyVersion, &exp); err != nil {
 			return s.db.dialect.mapError(err, "consent state")
 		}
 		if i < 1 || i > len(batch) {
 			continue
 		}
-		st.Decision, st.ExpiresAt, st.RecordedAt = consent.Decision(dec), nullMicros(exp), fromMicros(rec)
+		st.Decision, st.ExpiresAt = consent.Decision(dec), nullMicros(exp)
 		batch[i-1].state, batch[i-1].ok = st, true
 	}
 	return s.db.dialect.mapError(rows.Err(), "consent state")
