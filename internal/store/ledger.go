@@ -217,10 +217,8 @@ func (db *DB) AppendLedger(ctx context.Context, orgs []privaq.OrgID,
 		db.cacheSigningKey(org, k)
 	}
 	// Before the writes are acknowledged, the index in memory has them.
-	if db.index != nil {
-		for org, ups := range updates {
-			db.index.apply(org, ups)
-		}
+	for org, ups := range updates {
+		db.index.apply(org, ups)
 	}
 	return nil
 }
@@ -306,8 +304,8 @@ func (db *DB) writeBatch(ctx context.Context, tx *sql.Tx, org privaq.OrgID, b *c
 	if err != nil {
 		return nil, err
 	}
-	if db.index == nil {
-		return nil, nil
+	if db.dialect != engineSQLite {
+		return nil, nil // catchUp reads them from the ledger
 	}
 	ups := make([]stateUpdate, 0, len(order))
 	for _, i := range order {

@@ -35,7 +35,7 @@ func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []conse
 	states, ok := make([]consent.State, len(pairs)), make([]bool, len(pairs))
 	if len(pairs) == 1 {
 		idx, purpose := k.index.Index(pairs[0].Subject), pairs[0].Purpose
-		if db.index != nil {
+		if db.dialect == engineSQLite {
 			if s, found, loaded := db.index.get(org, idx, purpose); loaded {
 				states[0], ok[0] = s, found
 				return states, ok, nil
@@ -59,13 +59,17 @@ func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []conse
 		return states, ok, nil
 	}
 	idxs := blindIndexes(k, pairs)
-	if db.index != nil {
-		if db.index.lookup(org, idxs, pairs, func(i int, s consent.State) { states[i], ok[i] = s, true }) {
-			return states, ok, nil
+	ready := true
+	if db.dialect == enginePostgres {
+		if ready, err = db.index.catchUp(ctx, org); err != nil {
+			return nil, nil, db.dialect.mapError(err, "consent state")
 		}
-		clear(states)
-		clear(ok)
 	}
+	if ready && db.index.lookup(org, idxs, pairs, func(i int, s consent.State) { states[i], ok[i] = s, true }) {
+		return states, ok, nil
+	}
+	clear(states)
+	clear(ok)
 	// Many pairs from the table: in chunks of consecutive pairs, each
 	// answered on its own by one of a few goroutines, which writes only
 	// its own pairs' answers (a subject asked in two chunks is read twice).

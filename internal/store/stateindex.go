@@ -15,13 +15,14 @@ import (
 	"privaq/internal/consent"
 )
 
-// stateIndex holds, on SQLite, each organization's decision index (the
-// latest record of each person and purpose) in memory, so that a decision
-// is a map lookup rather than a query. SQLite has one process writing,
-// this one: every commit applies its new entries here before it is
-// acknowledged, so no answer is ever stale. PostgreSQL, where other nodes
-// write, keeps the index in its consent_state table and reads it every
-// time (statereads.go).
+// stateIndex holds each organization's decision index (the latest record
+// of each person and purpose) in memory, so that a decision is a map
+// lookup rather than a query. SQLite has one process writing, this one:
+// every commit applies its new entries here before it is acknowledged, so
+// no answer is ever stale. On PostgreSQL, where other nodes write, the
+// index is the consent_state table: single decisions read it
+// (statereads.go), and a bulk decision first brings the copy in memory up
+// to date with one query (catchUp), then answers from it.
 //
 // An organization's entries are built from its ledger on its first
 // decision, in the background; until they are, decisions are read from
@@ -44,6 +45,10 @@ type orgIndex struct {
 	loading  bool
 	pending  []stateUpdate // commits during the load
 	retry    time.Time     // after a failed or refused load, when to try again
+	// On PostgreSQL, m holds every record up to seq watermark; catchUp
+	// reads the later ones, one caller at a time.
+	watermark int64
+	catching  sync.Mutex
 }
 
 // pairKey is a pair in 18 bytes. The subject is the first half of its
@@ -208,7 +213,7 @@ func (x *stateIndex) startLoad(org privaq.OrgID) {
 			}
 			return
 		}
-		o.m, o.purposes = loaded.m, loaded.purposes
+		o.m, o.purposes, o.watermark = loaded.m, loaded.purposes, loaded.watermark
 		o.merge(o.pending)
 		o.pending = nil
 	}()
@@ -216,16 +221,40 @@ func (x *stateIndex) startLoad(org privaq.OrgID) {
 
 var errTooManyPairs = errors.New("more pairs than the index keeps in memory")
 
-// read builds an organization's entries into o from its ledger, in seq
-// order: the last record of each pair is its state.
+// read builds an organization's entries into o: on SQLite from its
+// ledger, in seq order (the last record of each pair is its state); on
+// PostgreSQL from consent_state, with the tip it is at, in one snapshot.
 func (x *stateIndex) read(ctx context.Context, org privaq.OrgID, o *orgIndex) error {
+	var q querier = x.db.r
+	query := `SELECT ` + stateColumns + ` FROM consent_records WHERE org_id = $1 ORDER BY seq`
+	count := `SELECT 0, COUNT(*) FROM consent_records WHERE org_id = $1`
+	if x.db.dialect == enginePostgres {
+		tx, err := x.db.r.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		q, query = tx, `SELECT `+stateColumns+` FROM consent_state WHERE org_id = $1`
+		count = `SELECT COALESCE((SELECT last_seq FROM ledger_tips WHERE org_id = $1), 0), (SELECT COUNT(*) FROM consent_state WHERE org_id = $1)`
+	}
 	var n int
-	if err := x.db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM consent_records WHERE org_id = $1`, org).Scan(&n); err != nil {
+	if err := q.QueryRowContext(ctx, count, org).Scan(&o.watermark, &n); err != nil {
 		return err
 	}
-	// As many pairs as records at most: sized once rather than grown.
+	// As many pairs as rows at most: sized once rather than grown.
 	o.m = make(map[pairKey]stateEntry, min(n, maxIndexedPairs))
-	rows, err := x.db.r.QueryContext(ctx, `SELECT `+stateColumns+` FROM consent_records WHERE org_id = $1 ORDER BY seq`, org)
+	return scanUpdates(ctx, q, query, func(u stateUpdate) error {
+		o.merge([]stateUpdate{u})
+		if len(o.m) > maxIndexedPairs {
+			return errTooManyPairs
+		}
+		return nil
+	}, org)
+}
+
+// scanUpdates reads entries, giving each to do.
+func scanUpdates(ctx context.Context, q querier, query string, do func(stateUpdate) error, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -239,12 +268,52 @@ func (x *stateIndex) read(ctx context.Context, org privaq.OrgID, o *orgIndex) er
 		if err != nil {
 			return err
 		}
-		o.merge([]stateUpdate{u})
-		if len(o.m) > maxIndexedPairs {
-			return errTooManyPairs
+		if err := do(u); err != nil {
+			return err
 		}
 	}
 	return rows.Err()
+}
+
+// catchUp brings an organization's entries up to date with its ledger on
+// PostgreSQL, where other nodes write: it reads the records after the
+// watermark (seq numbers have no gaps, and a batch commits only after the
+// one before it), so that what is in memory afterwards holds every record
+// committed before the call. loaded is false when the entries are not in
+// memory yet.
+func (x *stateIndex) catchUp(ctx context.Context, org privaq.OrgID) (loaded bool, err error) {
+	x.mu.RLock()
+	o := x.orgs[org]
+	x.mu.RUnlock()
+	if o == nil {
+		x.startLoad(org)
+		return false, nil
+	}
+	o.catching.Lock()
+	defer o.catching.Unlock()
+	x.mu.RLock()
+	loaded, from := o.m != nil, o.watermark
+	x.mu.RUnlock()
+	if !loaded {
+		x.startLoad(org)
+		return false, nil
+	}
+	var ups []stateUpdate
+	err = scanUpdates(ctx, x.db.r, `SELECT `+stateColumns+` FROM consent_records WHERE org_id = $1 AND seq > $2 ORDER BY seq`,
+		func(u stateUpdate) error { ups = append(ups, u); return nil }, org, from)
+	if err != nil {
+		return false, err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if o.m == nil {
+		return false, nil
+	}
+	o.merge(ups)
+	if len(ups) > 0 {
+		o.watermark = max(o.watermark, ups[len(ups)-1].entry.seq)
+	}
+	return true, nil
 }
 
 func updateOf(idx []byte, purpose string, s consent.State) (stateUpdate, error) {

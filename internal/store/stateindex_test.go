@@ -11,6 +11,9 @@ import (
 	"privaq"
 	"privaq/internal/consent"
 	"privaq/internal/inventory"
+	"privaq/internal/keys"
+	"privaq/internal/store"
+	"privaq/internal/store/storetest"
 )
 
 // TestDecisionsExactWhileIndexLoads withdraws consents one by one while
@@ -100,4 +103,77 @@ func TestDecisionsExactWhileIndexLoads(t *testing.T) {
 			t.Fatalf("p0 granted again: %s", a.State)
 		}
 	})
+}
+
+// TestBulkDecisionsSeeOtherNodes runs two nodes on one PostgreSQL
+// database: once the reading node holds its copy of the index in memory,
+// a bulk decision must still answer every withdrawal the other node has
+// acknowledged (SPEC §7), read from the ledger before answering.
+func TestBulkDecisionsSeeOtherNodes(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	master := keys.Random()
+	open := func() *store.DB {
+		db, err := store.Open(ctx, url, t.TempDir(), master)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	a, b := open(), open()
+	o := newOrg(t, a, "nodes")
+	if _, err := (&inventory.Service{Store: a}).Replace(ctx, privaq.System(o.ID), o.ID, inventory.Demo()); err != nil {
+		t.Fatal(err)
+	}
+	service := func(db *store.DB) *consent.Service {
+		w := consent.NewWriter(db, privaq.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		wctx, stop := context.WithCancel(ctx)
+		go w.Run(wctx)
+		t.Cleanup(stop)
+		return &consent.Service{Store: db, Writer: w, Sources: db, Audit: db, Clock: privaq.SystemClock{}}
+	}
+	onA, onB := service(a), service(b)
+	actor := privaq.Actor{Kind: privaq.ActorToken, TokenID: 1, OrgID: o.ID, Role: privaq.RoleIntegration}
+	input := func(i int, d consent.Decision) consent.Input {
+		return consent.Input{Subject: fmt.Sprintf("n%d", i), Purpose: "newsletter", Decision: d, Mode: consent.Express,
+			Channel: "web", GivenBy: consent.BySubject}
+	}
+	var in []consent.Input
+	for i := range 1000 {
+		in = append(in, input(i, consent.Granted))
+	}
+	if _, err := onA.Record(ctx, actor, o.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	var pairs []consent.Pair
+	for i := range 1000 {
+		pairs = append(pairs, consent.Pair{Subject: fmt.Sprintf("n%d", i), Purpose: "newsletter"})
+	}
+	bulk := func(i int) string {
+		t.Helper()
+		got, err := onB.DecideBulk(ctx, actor, o.ID, pairs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got[i].State
+	}
+	if s := bulk(0); s != consent.StateGranted {
+		t.Fatalf("before the load: %s", s)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !b.DecisionIndexLoaded(o.ID); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the decision index was not loaded in 10 s")
+		}
+	}
+	for i := range 20 {
+		if _, err := onA.Record(ctx, actor, o.ID, []consent.Input{input(i*50, consent.Withdrawn)}); err != nil {
+			t.Fatal(err)
+		}
+		if s := bulk(i * 50); s != consent.StateWithdrawn {
+			t.Fatalf("n%d withdrawn on the other node: answered %s", i*50, s)
+		}
+		if s := bulk(i*50 + 1); s != consent.StateGranted {
+			t.Fatalf("n%d: answered %s", i*50+1, s)
+		}
+	}
 }

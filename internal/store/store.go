@@ -27,7 +27,7 @@ type DB struct {
 	w, r    *sql.DB
 	dialect dialect
 	keys    *keyring
-	index   *stateIndex // decisions on SQLite, see stateindex.go
+	index   *stateIndex // decisions in memory, see stateindex.go
 	reads   *stateReads // decisions on PostgreSQL, see statereads.go
 	// The lookups every API request makes, see nodecache.go, and their
 	// statements, prepared once (prepared.go).
@@ -72,9 +72,9 @@ func Open(ctx context.Context, dbURL, dataDir string, master keys.Key) (*DB, err
 		db.Close()
 		return nil, err
 	}
+	db.index = newStateIndex(db)
 	if d == engineSQLite {
 		db.stopCheckpoints = db.checkpoints()
-		db.index = newStateIndex(db)
 	} else {
 		db.reads = newStateReads(db)
 	}
