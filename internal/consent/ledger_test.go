@@ -478,8 +478,8 @@ func TestBulkDecisionsAcrossChunks(t *testing.T) {
 }
 
 // TestConcurrentSingleDecisions asks single decisions from many goroutines
-// at once, so that PostgreSQL answers several in one query: each answer
-// must be its own pair's, whatever else shared its query.
+// at once, so that on PostgreSQL several share one round of reading the
+// ledger: each answer must be its own pair's.
 func TestConcurrentSingleDecisions(t *testing.T) {
 	each(t, func(t *testing.T, l *ledger) {
 		var in []consent.Input

@@ -23,10 +23,10 @@ func scanState(sc interface{ Scan(...any) error }) (idx []byte, purpose string, 
 	return
 }
 
-// ConsentStates answers pairs from the state index: on SQLite from its
-// copy in memory once loaded (stateindex.go); on PostgreSQL a single pair
-// in a query shared with others asked at the same time (statereads.go),
-// many pairs with one query per chunk of subjects.
+// ConsentStates answers pairs from the decision index in memory
+// (stateindex.go), made fresh first on PostgreSQL; until it is loaded,
+// from the database: a single pair with one query, many pairs with one
+// query per chunk of subjects.
 func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []consent.Pair) ([]consent.State, []bool, error) {
 	k, err := db.ledgerKeys(ctx, db.r, org)
 	if err != nil {
@@ -41,13 +41,22 @@ func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []conse
 				return states, ok, nil
 			}
 		}
-		if db.reads != nil {
-			states[0], ok[0], err = db.reads.ask(ctx, org, idx, purpose)
-			return states, ok, err
+		if db.dialect == enginePostgres {
+			loaded, err := db.index.fresh(ctx, org)
+			if err != nil {
+				return nil, nil, db.dialect.mapError(err, "consent state")
+			}
+			if s, found, ok1 := db.index.get(org, idx, purpose); loaded && ok1 {
+				states[0], ok[0] = s, found
+				return states, ok, nil
+			}
 		}
-		// SQLite before its copy in memory is loaded: the latest record.
-		row := db.pr.queryRow(ctx, `SELECT `+stateColumns+` FROM consent_records WHERE org_id = ? AND subject_idx = ? AND purpose = ?
-			ORDER BY seq DESC LIMIT 1`, org, idx, purpose)
+		// Before the copy in memory is loaded: the latest record.
+		query := `SELECT ` + stateColumns + ` FROM consent_records WHERE org_id = $1 AND subject_idx = $2 AND purpose = $3 ORDER BY seq DESC LIMIT 1`
+		if db.dialect == enginePostgres {
+			query = `SELECT ` + stateColumns + ` FROM consent_state WHERE org_id = $1 AND subject_idx = $2 AND purpose = $3`
+		}
+		row := db.pr.queryRow(ctx, query, org, idx, purpose)
 		_, _, s, err := scanState(row)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):

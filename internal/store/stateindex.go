@@ -20,9 +20,9 @@ import (
 // lookup rather than a query. SQLite has one process writing, this one:
 // every commit applies its new entries here before it is acknowledged, so
 // no answer is ever stale. On PostgreSQL, where other nodes write, the
-// index is the consent_state table: single decisions read it
-// (statereads.go), and a bulk decision first brings the copy in memory up
-// to date with one query (catchUp), then answers from it.
+// index is the consent_state table, and the copy in memory is brought up
+// to date with the ledger before each answer (catchUp): one query for a
+// bulk decision, one shared by the single decisions asked meanwhile.
 //
 // An organization's entries are built from its ledger on its first
 // decision, in the background; until they are, decisions are read from
@@ -46,9 +46,19 @@ type orgIndex struct {
 	pending  []stateUpdate // commits during the load
 	retry    time.Time     // after a failed or refused load, when to try again
 	// On PostgreSQL, m holds every record up to seq watermark; catchUp
-	// reads the later ones, one caller at a time.
+	// reads the later ones, one caller at a time. Single decisions share
+	// rounds of it (fresh): next is the round that has not started yet,
+	// running tells whether a goroutine is running them.
 	watermark int64
 	catching  sync.Mutex
+	next      *catchRound
+	running   bool
+}
+
+type catchRound struct {
+	done   chan struct{}
+	loaded bool
+	err    error
 }
 
 // pairKey is a pair in 18 bytes. The subject is the first half of its
@@ -341,4 +351,54 @@ func (e stateEntry) state() consent.State {
 		s.ExpiresAt = nullMicros(sql.NullInt64{Int64: e.expires, Valid: true})
 	}
 	return s
+}
+
+// fresh is catchUp for single decisions: the callers that come while a
+// round is reading share the next one, which starts after they came, so
+// it sees every record committed before each of them asked.
+func (x *stateIndex) fresh(ctx context.Context, org privaq.OrgID) (loaded bool, err error) {
+	x.mu.Lock()
+	o := x.orgs[org]
+	if o == nil || o.m == nil {
+		x.mu.Unlock()
+		x.startLoad(org)
+		return false, nil
+	}
+	r := o.next
+	if r == nil {
+		r = &catchRound{done: make(chan struct{})}
+		o.next = r
+		if !o.running {
+			o.running = true
+			go x.rounds(org, o)
+		}
+	}
+	x.mu.Unlock()
+	select {
+	case <-r.done:
+		return r.loaded, r.err
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+// rounds runs the rounds of catchUp callers are waiting for, then stops.
+func (x *stateIndex) rounds(org privaq.OrgID, o *orgIndex) {
+	for {
+		x.mu.Lock()
+		r := o.next
+		o.next = nil
+		if r == nil {
+			o.running = false
+			x.mu.Unlock()
+			return
+		}
+		x.mu.Unlock()
+		// A round's query is not any one caller's: it ends only on its
+		// own deadline.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		r.loaded, r.err = x.catchUp(ctx, org)
+		cancel()
+		close(r.done)
+	}
 }

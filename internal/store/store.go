@@ -28,7 +28,6 @@ type DB struct {
 	dialect dialect
 	keys    *keyring
 	index   *stateIndex // decisions in memory, see stateindex.go
-	reads   *stateReads // decisions on PostgreSQL, see statereads.go
 	// The lookups every API request makes, see nodecache.go, and their
 	// statements, prepared once (prepared.go).
 	tokens    *nodeCache[string, org.Token]
@@ -75,8 +74,6 @@ func Open(ctx context.Context, dbURL, dataDir string, master keys.Key) (*DB, err
 	db.index = newStateIndex(db)
 	if d == engineSQLite {
 		db.stopCheckpoints = db.checkpoints()
-	} else {
-		db.reads = newStateReads(db)
 	}
 	return db, nil
 }
@@ -112,9 +109,6 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 func (db *DB) Close() error {
 	if db.stopCheckpoints != nil {
 		db.stopCheckpoints()
-	}
-	if db.reads != nil {
-		db.reads.close()
 	}
 	db.pr.close()
 	err := db.w.Close()
