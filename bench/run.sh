@@ -25,7 +25,9 @@
 #      the same as get since every decision is answered from memory; on
 #      PostgreSQL the database's own cache is what differs);
 #   7. loads POST …/consents, one record per request, a new subject each,
-#      and verifies the ledger again.
+#      and verifies the ledger again;
+#   8. measures hello-world again: each ratio is to the higher of the two
+#      hello-world figures.
 # Rate tests use bench/load: 64 keep-alive connections, 1 s warm-up, then
 # requests/s, p50/p99 latency, errors and status counts. The server's
 # VmRSS (largest sample) and VmHWM are read from /proc during each test.
@@ -169,6 +171,10 @@ for engine in $engines; do
 	fi
 	load post "${api[@]}" -d "$dur" -c $conns
 	load verify "${api[@]}" -name verify-after -runs 1
+	# 8. hello-world again: the table takes the higher of the two.
+	if [[ "$(curl -s -o /dev/null -w '%{http_code}' "$base/bench/hello")" == 200 ]]; then
+		load hello -path /bench/hello -engine "$engine" -url "$base" -d "$dur" -c $conns -pid "$server_pid"
+	fi
 
 	stop "$server_pid"
 	server_pid=""
