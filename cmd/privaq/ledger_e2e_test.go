@@ -379,8 +379,8 @@ func testDurability(t *testing.T, bin string, e storetest.Engine) {
 
 // testTwoNodes runs two `privaq serve` processes on one PostgreSQL
 // database. A consent granted on one node and read on the other (which
-// caches the answer) is withdrawn on the first node: the other must answer
-// withdrawn on its next request (SPEC §7: withdrawal takes effect at once
+// holds its decision index in memory) is withdrawn on the first node: the
+// other must answer withdrawn on its next request (SPEC §7: withdrawal takes effect at once
 // for every node). Each direction is tried several times; a stale answer
 // is reported with how long it lasted, and one lasting 2 s fails.
 func testTwoNodes(t *testing.T, bin string) {
@@ -409,8 +409,8 @@ func testTwoNodes(t *testing.T, bin string) {
 		subject := fmt.Sprintf("two-nodes-%d", i)
 		writer.mustCall("POST", "/consents", token, e2eRecord(subject, "granted"), http.StatusCreated, nil)
 		// The grant is committed before the 201: the reader may answer
-		// from its database or its cache, but granted either way. The
-		// second read is the one served from the cache.
+		// from its database or from memory (once its index is loaded),
+		// but granted either way.
 		for range 2 {
 			if d := decide(reader, subject); d.State != "granted" {
 				t.Fatalf("round %d (%s): after the grant, the other node answers %q, want granted", i, dir, d.State)

@@ -15,14 +15,22 @@ func (db *DB) SetCacheClock(now func() time.Time) {
 // PeerDelay is how long another node's change may take to be seen.
 const PeerDelay = peerDelay
 
-// DecisionIndexLoaded tells whether the organization's decision index is
-// in memory (SQLite, stateindex.go).
-func (db *DB) DecisionIndexLoaded(org privaq.OrgID) bool {
-	if db.index == nil {
-		return false
+// LoadDecisionIndex starts loading the organization's decision index in
+// memory (stateindex.go) and waits for the load to end, at most 10 s; it
+// tells whether the index is in memory.
+func (db *DB) LoadDecisionIndex(org privaq.OrgID) bool {
+	db.index.startLoad(org)
+	db.index.mu.RLock()
+	o := db.index.orgs[org]
+	ready := o.ready
+	db.index.mu.RUnlock()
+	if ready != nil {
+		select {
+		case <-ready:
+		case <-time.After(10 * time.Second):
+		}
 	}
 	db.index.mu.RLock()
 	defer db.index.mu.RUnlock()
-	o := db.index.orgs[org]
-	return o != nil && o.m != nil
+	return o.m != nil
 }

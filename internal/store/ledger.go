@@ -100,8 +100,10 @@ func (db *DB) cacheSigningKey(org privaq.OrgID, k consent.SigningKey) {
 
 // lockTip returns the organization's chain tip, locked for the
 // transaction (row lock on PostgreSQL; SQLite's writer is already alone),
-// in one statement: an upsert that changes nothing locks the row as
-// SELECT … FOR UPDATE would, and returns the latest committed tip.
+// in one statement: on PostgreSQL an upsert that changes nothing waits for
+// the transaction holding the row, locks it and returns its latest
+// committed values, under READ COMMITTED as the ledger's transactions
+// run.
 func (db *DB) lockTip(ctx context.Context, tx *sql.Tx, org privaq.OrgID) (consent.Tip, error) {
 	var t consent.Tip
 	err := tx.QueryRowContext(ctx, `INSERT INTO ledger_tips (org_id, last_seq, last_hash, last_batch) VALUES ($1, 0, $2, 0)
@@ -206,7 +208,9 @@ func (db *DB) AppendLedger(ctx context.Context, orgs []privaq.OrgID,
 			if err != nil {
 				return err
 			}
-			updates[org] = ups
+			if ups != nil {
+				updates[org] = ups
+			}
 		}
 		return nil
 	})
@@ -293,13 +297,13 @@ func (db *DB) writeBatch(ctx context.Context, tx *sql.Tx, org privaq.OrgID, b *c
 	root, _ := hex.DecodeString(h.Root)
 	const head = `INSERT INTO ledger_batches (org_id, batch, first_seq, last_seq, chain_hash, root, signed_at, key_id, signature)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
-	const tip = `UPDATE ledger_tips SET last_seq = $4, last_hash = $5, last_batch = $2 WHERE org_id = $1`
 	args := []any{org, h.Batch, h.FirstSeq, h.LastSeq, chain, root, micros(h.SignedAt), h.KeyID, []byte(h.Signature)}
 	if db.dialect == enginePostgres {
 		// One round trip for both.
-		_, err = tx.ExecContext(ctx, `WITH head AS (`+head+`) `+tip, args...)
+		_, err = tx.ExecContext(ctx, `WITH head AS (`+head+`) UPDATE ledger_tips SET last_seq = $4, last_hash = $5, last_batch = $2 WHERE org_id = $1`, args...)
 	} else if _, err = tx.ExecContext(ctx, head, args...); err == nil {
-		_, err = tx.ExecContext(ctx, tip, args...)
+		_, err = tx.ExecContext(ctx, `UPDATE ledger_tips SET last_seq = $1, last_hash = $2, last_batch = $3 WHERE org_id = $4`,
+			h.LastSeq, chain, h.Batch, org)
 	}
 	if err != nil {
 		return nil, err

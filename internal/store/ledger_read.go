@@ -42,13 +42,13 @@ func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []conse
 			}
 		}
 		if db.dialect == enginePostgres {
-			loaded, err := db.index.fresh(ctx, org)
-			if err != nil {
-				return nil, nil, db.dialect.mapError(err, "consent state")
-			}
-			if s, found, ok1 := db.index.get(org, idx, purpose); loaded && ok1 {
-				states[0], ok[0] = s, found
-				return states, ok, nil
+			// A round that failed or ended with the caller's deadline
+			// leaves the question to the table.
+			if fresh, err := db.index.fresh(ctx, org); err == nil && fresh {
+				if s, found, loaded := db.index.get(org, idx, purpose); loaded {
+					states[0], ok[0] = s, found
+					return states, ok, nil
+				}
 			}
 		}
 		// Before the copy in memory is loaded: the latest record.

@@ -43,6 +43,7 @@ type orgIndex struct {
 	m        map[pairKey]stateEntry // nil until loaded
 	purposes map[string]uint16      // a number for each purpose seen
 	loading  bool
+	ready    chan struct{} // closed when the load under way ends
 	pending  []stateUpdate // commits during the load
 	retry    time.Time     // after a failed or refused load, when to try again
 	// On PostgreSQL, m holds every record up to seq watermark; catchUp
@@ -92,6 +93,10 @@ const maxIndexedPairs = 5_000_000
 // loadRetry is how long after a failed or refused load the next is tried.
 const loadRetry = time.Minute
 
+// loadTimeout bounds one load, so that a lost connection does not leave
+// an organization loading for ever.
+const loadTimeout = 10 * time.Minute
+
 func newStateIndex(db *DB) *stateIndex {
 	return &stateIndex{db: db, orgs: map[privaq.OrgID]*orgIndex{}}
 }
@@ -103,8 +108,11 @@ func (x *stateIndex) get(org privaq.OrgID, idx []byte, purpose string) (s consen
 	x.mu.RLock()
 	o := x.orgs[org]
 	if o == nil || o.m == nil {
+		load := o.shouldLoad()
 		x.mu.RUnlock()
-		x.startLoad(org)
+		if load {
+			x.startLoad(org)
+		}
 		return s, false, false
 	}
 	e, ok := o.find(idx, purpose)
@@ -137,8 +145,9 @@ func (x *stateIndex) lookup(org privaq.OrgID, idxs [][]byte, pairs []consent.Pai
 		x.mu.RLock()
 		o := x.orgs[org]
 		if o == nil || o.m == nil {
+			load := start == 0 && o.shouldLoad()
 			x.mu.RUnlock()
-			if start == 0 {
+			if load {
 				x.startLoad(org)
 			}
 			// Or dropped meanwhile (grown past its bound): the ledger
@@ -193,6 +202,13 @@ func (o *orgIndex) purposeNumber(name string) uint16 {
 	return p
 }
 
+// shouldLoad tells, under the read lock, whether startLoad has anything
+// to do, so that questions asked while an organization is not in memory
+// do not all take the write lock.
+func (o *orgIndex) shouldLoad() bool {
+	return o == nil || (o.m == nil && !o.loading && !time.Now().Before(o.retry))
+}
+
 // startLoad loads an organization's entries in the background, unless
 // that is under way, done, or refused for now.
 func (x *stateIndex) startLoad(org privaq.OrgID) {
@@ -202,19 +218,22 @@ func (x *stateIndex) startLoad(org privaq.OrgID) {
 		o = &orgIndex{}
 		x.orgs[org] = o
 	}
-	if o.m != nil || o.loading || time.Now().Before(o.retry) {
+	if !o.shouldLoad() {
 		x.mu.Unlock()
 		return
 	}
 	// Marked before the ledger is read: a commit applied from now on is
 	// kept in pending, one applied before is in what the read sees.
-	o.loading = true
+	o.loading, o.ready = true, make(chan struct{})
 	x.mu.Unlock()
 	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+		defer cancel()
 		loaded := &orgIndex{purposes: map[string]uint16{}}
-		err := x.read(context.Background(), org, loaded)
+		err := x.read(ctx, org, loaded)
 		x.mu.Lock()
 		defer x.mu.Unlock()
+		defer close(o.ready)
 		o.loading = false
 		if err != nil {
 			o.pending, o.retry = nil, time.Now().Add(loadRetry)
@@ -237,7 +256,7 @@ var errTooManyPairs = errors.New("more pairs than the index keeps in memory")
 func (x *stateIndex) read(ctx context.Context, org privaq.OrgID, o *orgIndex) error {
 	var q querier = x.db.r
 	query := `SELECT ` + stateColumns + ` FROM consent_records WHERE org_id = $1 ORDER BY seq`
-	count := `SELECT 0, COUNT(*) FROM consent_records WHERE org_id = $1`
+	o.m = map[pairKey]stateEntry{}
 	if x.db.dialect == enginePostgres {
 		tx, err := x.db.r.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 		if err != nil {
@@ -245,14 +264,18 @@ func (x *stateIndex) read(ctx context.Context, org privaq.OrgID, o *orgIndex) er
 		}
 		defer tx.Rollback()
 		q, query = tx, `SELECT `+stateColumns+` FROM consent_state WHERE org_id = $1`
-		count = `SELECT COALESCE((SELECT last_seq FROM ledger_tips WHERE org_id = $1), 0), (SELECT COUNT(*) FROM consent_state WHERE org_id = $1)`
+		var pairs int
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT last_seq FROM ledger_tips WHERE org_id = $1), 0),
+			(SELECT COUNT(*) FROM consent_state WHERE org_id = $1)`, org).Scan(&o.watermark, &pairs); err != nil {
+			return err
+		}
+		if pairs > maxIndexedPairs {
+			return errTooManyPairs
+		}
+		// One row per pair: sized once rather than grown. (SQLite's
+		// ledger has a row per record, history included.)
+		o.m = make(map[pairKey]stateEntry, pairs)
 	}
-	var n int
-	if err := q.QueryRowContext(ctx, count, org).Scan(&o.watermark, &n); err != nil {
-		return err
-	}
-	// As many pairs as rows at most: sized once rather than grown.
-	o.m = make(map[pairKey]stateEntry, min(n, maxIndexedPairs))
 	return scanUpdates(ctx, q, query, func(u stateUpdate) error {
 		o.merge([]stateUpdate{u})
 		if len(o.m) > maxIndexedPairs {
@@ -287,13 +310,14 @@ func scanUpdates(ctx context.Context, q querier, query string, do func(stateUpda
 
 // catchUp brings an organization's entries up to date with its ledger on
 // PostgreSQL, where other nodes write: it reads the records after the
-// watermark (seq numbers have no gaps, and a batch commits only after the
-// one before it), so that what is in memory afterwards holds every record
-// committed before the call. loaded is false when the entries are not in
-// memory yet.
+// watermark. An organization's batches commit in seq order (each waits
+// for the one before it on the tip's row lock, released at its commit),
+// so what is in memory afterwards holds every record committed before the
+// call. loaded is false when the entries are not in memory (yet).
 func (x *stateIndex) catchUp(ctx context.Context, org privaq.OrgID) (loaded bool, err error) {
 	x.mu.RLock()
 	o := x.orgs[org]
+	load := o.shouldLoad()
 	x.mu.RUnlock()
 	if o == nil {
 		x.startLoad(org)
@@ -305,7 +329,9 @@ func (x *stateIndex) catchUp(ctx context.Context, org privaq.OrgID) (loaded bool
 	loaded, from := o.m != nil, o.watermark
 	x.mu.RUnlock()
 	if !loaded {
-		x.startLoad(org)
+		if load {
+			x.startLoad(org)
+		}
 		return false, nil
 	}
 	var ups []stateUpdate
@@ -322,6 +348,10 @@ func (x *stateIndex) catchUp(ctx context.Context, org privaq.OrgID) (loaded bool
 	o.merge(ups)
 	if len(ups) > 0 {
 		o.watermark = max(o.watermark, ups[len(ups)-1].entry.seq)
+	}
+	if len(o.m) > maxIndexedPairs {
+		o.m, o.purposes, o.retry = nil, nil, time.Now().Add(loadRetry)
+		return false, nil
 	}
 	return true, nil
 }
@@ -360,8 +390,11 @@ func (x *stateIndex) fresh(ctx context.Context, org privaq.OrgID) (loaded bool, 
 	x.mu.Lock()
 	o := x.orgs[org]
 	if o == nil || o.m == nil {
+		load := o.shouldLoad()
 		x.mu.Unlock()
-		x.startLoad(org)
+		if load {
+			x.startLoad(org)
+		}
 		return false, nil
 	}
 	r := o.next
@@ -395,8 +428,8 @@ func (x *stateIndex) rounds(org privaq.OrgID, o *orgIndex) {
 		}
 		x.mu.Unlock()
 		// A round's query is not any one caller's: it ends only on its
-		// own deadline.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		// own deadline (a caller whose own ends first reads the table).
+		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 		r.loaded, r.err = x.catchUp(ctx, org)
 		cancel()
 		close(r.done)
