@@ -120,31 +120,36 @@ func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, head string, cols, n i
 	}
 	per := max(1, 900/cols)
 	for start := 0; start < n; start += per {
-		end := min(n, start+per)
 		var b strings.Builder
 		b.WriteString(head)
-		args := make([]any, 0, (end-start)*cols)
-		for i := start; i < end; i++ {
-			if i > start {
-				b.WriteByte(',')
-			}
-			b.WriteByte('(')
-			for c := range cols {
-				if c > 0 {
-					b.WriteByte(',')
-				}
-				b.WriteByte('$')
-				b.WriteString(strconv.Itoa(len(args) + c + 1))
-			}
-			b.WriteByte(')')
-			args = append(args, row(i)...)
-		}
+		args := appendValues(&b, nil, cols, min(per, n-start), func(i int) []any { return row(start + i) })
 		b.WriteString(suffix)
 		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// appendValues writes the VALUES rows of n rows of cols PostgreSQL
+// parameters each, numbered after args, and returns args with theirs.
+func appendValues(b *strings.Builder, args []any, cols, n int, row func(i int) []any) []any {
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(len(args) + c + 1))
+		}
+		b.WriteByte(')')
+		args = append(args, row(i)...)
+	}
+	return args
 }
 
 // insertEach is insertRows for SQLite, where a round trip costs nothing
@@ -237,26 +242,17 @@ func (db *DB) writeBatch(ctx context.Context, tx *sql.Tx, org privaq.OrgID, b *c
 	for i := range rs {
 		idx[i] = k.index.Index(rs[i].Subject)
 	}
-	err = db.insertRows(ctx, tx, `INSERT INTO consent_records (org_id, seq, id, batch, subject_idx, subject_enc, subject_category, purpose,
-		decision, mode, channel, given_by, representative_enc, policy_version, evidence_enc, expires_at, recorded_at, hash) VALUES `, 18, len(rs), "",
-		func(i int) []any {
-			r := &rs[i]
-			var repr, ev []byte
-			if r.Representative != "" {
-				repr = k.dek.Seal([]byte(r.Representative), reprAD(org))
-			}
-			if len(r.Evidence) > 0 {
-				ev = k.dek.Seal(r.Evidence, evidenceAD(org))
-			}
-			var exp sql.NullInt64
-			if r.ExpiresAt != nil {
-				exp = sql.NullInt64{Int64: micros(*r.ExpiresAt), Valid: true}
-			}
-			return []any{org, r.Seq, r.ID, r.Batch, idx[i], k.dek.Seal([]byte(r.Subject), subjectAD(org)), r.SubjectCategory, r.Purpose,
-				string(r.Decision), string(r.Mode), r.Channel, string(r.GivenBy), repr, r.PolicyVersion, ev, exp, micros(r.RecordedAt), r.Hash}
-		})
-	if err != nil {
-		return nil, err
+	recRow := func(i int) []any {
+		r := &rs[i]
+		var repr, ev []byte
+		if r.Representative != "" {
+			repr = k.dek.Seal([]byte(r.Representative), reprAD(org))
+		}
+		if len(r.Evidence) > 0 {
+			ev = k.dek.Seal(r.Evidence, evidenceAD(org))
+		}
+		return []any{org, r.Seq, r.ID, r.Batch, idx[i], k.dek.Seal([]byte(r.Subject), subjectAD(org)), r.SubjectCategory, r.Purpose,
+			string(r.Decision), string(r.Mode), r.Channel, string(r.GivenBy), repr, r.PolicyVersion, ev, expiry(r.ExpiresAt), micros(r.RecordedAt), r.Hash}
 	}
 	if err := db.enqueueWebhooks(ctx, tx, org, rs); err != nil {
 		return nil, err
@@ -275,41 +271,28 @@ func (db *DB) writeBatch(ctx context.Context, tx *sql.Tx, org privaq.OrgID, b *c
 		last[key] = len(order)
 		order = append(order, i)
 	}
-	if db.dialect == enginePostgres {
-		err = db.insertRows(ctx, tx, `INSERT INTO consent_state (org_id, subject_idx, purpose, seq, id, decision, policy_version, expires_at, recorded_at) VALUES `,
-			9, len(order), ` ON CONFLICT (org_id, subject_idx, purpose) DO UPDATE SET seq = excluded.seq, id = excluded.id, decision = excluded.decision,
-		policy_version = excluded.policy_version, expires_at = excluded.expires_at, recorded_at = excluded.recorded_at
-		WHERE excluded.seq > consent_state.seq`,
-			func(j int) []any {
-				r := &rs[order[j]]
-				var exp sql.NullInt64
-				if r.ExpiresAt != nil {
-					exp = sql.NullInt64{Int64: micros(*r.ExpiresAt), Valid: true}
-				}
-				return []any{org, idx[order[j]], r.Purpose, r.Seq, r.ID, string(r.Decision), r.PolicyVersion, exp, micros(r.RecordedAt)}
-			})
-		if err != nil {
-			return nil, err
-		}
+	stateRow := func(j int) []any {
+		r := &rs[order[j]]
+		return []any{org, idx[order[j]], r.Purpose, r.Seq, r.ID, string(r.Decision), r.PolicyVersion, expiry(r.ExpiresAt), micros(r.RecordedAt)}
 	}
 	h := &b.Head
 	chain, _ := hex.DecodeString(h.ChainHash)
 	root, _ := hex.DecodeString(h.Root)
-	const head = `INSERT INTO ledger_batches (org_id, batch, first_seq, last_seq, chain_hash, root, signed_at, key_id, signature)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
-	args := []any{org, h.Batch, h.FirstSeq, h.LastSeq, chain, root, micros(h.SignedAt), h.KeyID, []byte(h.Signature)}
-	if db.dialect == enginePostgres {
-		// One round trip for both.
-		_, err = tx.ExecContext(ctx, `WITH head AS (`+head+`) UPDATE ledger_tips SET last_seq = $4, last_hash = $5, last_batch = $2 WHERE org_id = $1`, args...)
-	} else if _, err = tx.ExecContext(ctx, head, args...); err == nil {
-		_, err = tx.ExecContext(ctx, `UPDATE ledger_tips SET last_seq = $1, last_hash = $2, last_batch = $3 WHERE org_id = $4`,
-			h.LastSeq, chain, h.Batch, org)
+	headRow := func(int) []any {
+		return []any{org, h.Batch, h.FirstSeq, h.LastSeq, chain, root, micros(h.SignedAt), h.KeyID, []byte(h.Signature)}
 	}
-	if err != nil {
+	if db.dialect == enginePostgres {
+		return nil, db.writeBatchPostgres(ctx, tx, recRow, len(rs), stateRow, len(order), headRow)
+	}
+	if err := db.insertEach(ctx, tx, insertRecords, 18, len(rs), "", recRow); err != nil {
 		return nil, err
 	}
-	if db.dialect != engineSQLite {
-		return nil, nil // catchUp reads them from the ledger
+	if _, err := tx.ExecContext(ctx, insertBatch+`($1, $2, $3, $4, $5, $6, $7, $8, $9)`, headRow(0)...); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE ledger_tips SET last_seq = $1, last_hash = $2, last_batch = $3 WHERE org_id = $4`,
+		h.LastSeq, chain, h.Batch, org); err != nil {
+		return nil, err
 	}
 	ups := make([]stateUpdate, 0, len(order))
 	for _, i := range order {
@@ -321,4 +304,56 @@ func (db *DB) writeBatch(ctx context.Context, tx *sql.Tx, org privaq.OrgID, b *c
 		ups = append(ups, u)
 	}
 	return ups, nil
+}
+
+const (
+	insertRecords = `INSERT INTO consent_records (org_id, seq, id, batch, subject_idx, subject_enc, subject_category, purpose,
+		decision, mode, channel, given_by, representative_enc, policy_version, evidence_enc, expires_at, recorded_at, hash) VALUES `
+	insertStates = `INSERT INTO consent_state (org_id, subject_idx, purpose, seq, id, decision, policy_version, expires_at, recorded_at) VALUES `
+	upsertStates = ` ON CONFLICT (org_id, subject_idx, purpose) DO UPDATE SET seq = excluded.seq, id = excluded.id, decision = excluded.decision,
+		policy_version = excluded.policy_version, expires_at = excluded.expires_at, recorded_at = excluded.recorded_at
+		WHERE excluded.seq > consent_state.seq`
+	insertBatch = `INSERT INTO ledger_batches (org_id, batch, first_seq, last_seq, chain_hash, root, signed_at, key_id, signature) VALUES `
+)
+
+// maxPostgresParams is how many parameters one PostgreSQL statement takes.
+const maxPostgresParams = 65535
+
+// writeBatchPostgres writes a batch's records, its state entries, its
+// head and the new tip in one statement (data-modifying WITH clauses)
+// when its parameters fit, else in a few: each statement is a round trip
+// to a server that shares the machine's cores, the longest part of a
+// commit under load.
+func (db *DB) writeBatchPostgres(ctx context.Context, tx *sql.Tx, recRow func(int) []any, nrec int,
+	stateRow func(int) []any, nstate int, headRow func(int) []any) error {
+	var b strings.Builder
+	var args []any
+	if 18*nrec+9*nstate+9 <= maxPostgresParams {
+		b.WriteString(`WITH r AS (` + insertRecords)
+		args = appendValues(&b, args, 18, nrec, recRow)
+		b.WriteString(`), s AS (` + insertStates)
+		args = appendValues(&b, args, 9, nstate, stateRow)
+		b.WriteString(upsertStates + `), `)
+	} else {
+		if err := db.insertRows(ctx, tx, insertRecords, 18, nrec, "", recRow); err != nil {
+			return err
+		}
+		if err := db.insertRows(ctx, tx, insertStates, 9, nstate, upsertStates, stateRow); err != nil {
+			return err
+		}
+		b.WriteString(`WITH `)
+	}
+	first := len(args) + 1 // the head's org_id; batch, first_seq, last_seq, chain_hash follow
+	b.WriteString(`h AS (` + insertBatch)
+	args = appendValues(&b, args, 9, 1, headRow)
+	fmt.Fprintf(&b, `) UPDATE ledger_tips SET last_seq = $%d, last_hash = $%d, last_batch = $%d WHERE org_id = $%d`, first+3, first+4, first+1, first)
+	_, err := tx.ExecContext(ctx, b.String(), args...)
+	return err
+}
+
+func expiry(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: micros(*t), Valid: true}
 }
