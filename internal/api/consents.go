@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"privaq"
@@ -24,7 +23,7 @@ func (a *API) handleConsentsCreate(w http.ResponseWriter, r *http.Request, c *ca
 	if err != nil {
 		return err
 	}
-	inputs, err := consent.DecodeInputs(data)
+	inputs, batch, err := consent.DecodeInputs(data)
 	if err != nil {
 		return err
 	}
@@ -32,10 +31,7 @@ func (a *API) handleConsentsCreate(w http.ResponseWriter, r *http.Request, c *ca
 	if err != nil {
 		return err
 	}
-	var probe struct {
-		Records json.RawMessage `json:"records"`
-	}
-	if json.Unmarshal(data, &probe) == nil && probe.Records != nil {
+	if batch {
 		writeJSON(w, http.StatusCreated, map[string]any{"records": res})
 		return nil
 	}

@@ -7,6 +7,7 @@ package audit
 import (
 	"context"
 	"net"
+	"net/netip"
 	"time"
 
 	"privaq"
@@ -55,14 +56,19 @@ func TruncateIP(addr string) string {
 	if err != nil {
 		host = addr
 	}
-	ip := net.ParseIP(host)
-	if ip == nil {
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
 		return ""
 	}
-	if v4 := ip.To4(); v4 != nil {
-		return v4.Mask(net.CIDRMask(24, 32)).String() + "/24"
+	bits := 48
+	if ip = ip.Unmap(); ip.Is4() {
+		bits = 24
 	}
-	return ip.Mask(net.CIDRMask(48, 128)).String() + "/48"
+	p, err := ip.WithZone("").Prefix(bits)
+	if err != nil {
+		return ""
+	}
+	return p.String()
 }
 
 // List returns entries after checking that the actor may read the log.

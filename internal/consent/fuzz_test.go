@@ -24,7 +24,7 @@ func FuzzDecodeInputs(f *testing.F) {
 	rules := RulesOf(inventory.Demo())
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		ins, err := DecodeInputs(body)
+		ins, _, err := DecodeInputs(body)
 		if err != nil {
 			return
 		}

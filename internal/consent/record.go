@@ -99,38 +99,39 @@ type Input struct {
 	ExpiresAt       *time.Time      `json:"expires_at"`
 }
 
-// DecodeInputs reads one record, or {"records": […]}, strictly: unknown
-// fields, trailing data and more than MaxBatch records are errors.
-func DecodeInputs(body []byte) ([]Input, error) {
+// DecodeInputs reads one record, or {"records": […]} (then batch is
+// true), strictly: unknown fields, trailing data and more than MaxBatch
+// records are errors.
+func DecodeInputs(body []byte) (ins []Input, batch bool, err error) {
 	body = bytes.TrimSpace(body)
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(body, &probe); err != nil || probe == nil {
-		return nil, &privaq.Error{Code: privaq.EInvalidJSON, Message: "the body must be a JSON object: one record, or {\"records\": […]}", Err: err}
+		return nil, false, &privaq.Error{Code: privaq.EInvalidJSON, Message: "the body must be a JSON object: one record, or {\"records\": […]}", Err: err}
 	}
 	if raw, ok := probe["records"]; ok {
 		if len(probe) != 1 {
-			return nil, privaq.FieldError("records", "a batch has only the field records")
+			return nil, true, privaq.FieldError("records", "a batch has only the field records")
 		}
 		var list []json.RawMessage
 		if err := json.Unmarshal(raw, &list); err != nil {
-			return nil, privaq.FieldError("records", "records must be a list of record objects")
+			return nil, true, privaq.FieldError("records", "records must be a list of record objects")
 		}
 		if len(list) == 0 || len(list) > MaxBatch {
-			return nil, privaq.FieldError("records", "a batch has from 1 to %d records, not %d", MaxBatch, len(list))
+			return nil, true, privaq.FieldError("records", "a batch has from 1 to %d records, not %d", MaxBatch, len(list))
 		}
 		out := make([]Input, len(list))
 		for i, r := range list {
 			if err := decodeOne(r, &out[i]); err != nil {
-				return nil, prefix(err, fmt.Sprintf("records[%d]", i))
+				return nil, true, prefix(err, fmt.Sprintf("records[%d]", i))
 			}
 		}
-		return out, nil
+		return out, true, nil
 	}
 	var in Input
 	if err := decodeOne(body, &in); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return []Input{in}, nil
+	return []Input{in}, false, nil
 }
 
 // DecodePairs reads {"pairs": […]} strictly, naming pairs[i] in errors.

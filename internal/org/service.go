@@ -193,14 +193,16 @@ func (s *Service) RevokeToken(ctx context.Context, actor privaq.Actor, org priva
 
 // AuthenticateToken turns a bearer token into an actor of its organization.
 func (s *Service) AuthenticateToken(ctx context.Context, raw, ip string) (privaq.Actor, error) {
-	unauth := privaq.Errorf(privaq.EUnauthorized, "the API token is missing, unknown or revoked")
+	unauth := func() error {
+		return privaq.Errorf(privaq.EUnauthorized, "the API token is missing, unknown or revoked")
+	}
 	if !strings.HasPrefix(raw, "pq_") || len(raw) > 100 {
-		return privaq.Actor{}, unauth
+		return privaq.Actor{}, unauth()
 	}
 	hash := HashSecret(raw)
 	t, err := s.Store.TokenByHash(ctx, hash)
 	if privaq.IsCode(err, privaq.ENotFound) || (err == nil && t.RevokedAt != nil) {
-		return privaq.Actor{}, unauth
+		return privaq.Actor{}, unauth()
 	}
 	if err != nil {
 		return privaq.Actor{}, err
