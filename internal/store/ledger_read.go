@@ -35,20 +35,10 @@ func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []conse
 	states, ok := make([]consent.State, len(pairs)), make([]bool, len(pairs))
 	if len(pairs) == 1 {
 		idx, purpose := k.index.Index(pairs[0].Subject), pairs[0].Purpose
-		if db.dialect == engineSQLite {
+		if db.indexFresh(ctx, org, true) {
 			if s, found, loaded := db.index.get(org, idx, purpose); loaded {
 				states[0], ok[0] = s, found
 				return states, ok, nil
-			}
-		}
-		if db.dialect == enginePostgres {
-			// A round that failed or ended with the caller's deadline
-			// leaves the question to the table.
-			if fresh, err := db.index.fresh(ctx, org); err == nil && fresh {
-				if s, found, loaded := db.index.get(org, idx, purpose); loaded {
-					states[0], ok[0] = s, found
-					return states, ok, nil
-				}
 			}
 		}
 		// Before the copy in memory is loaded: the latest record.
@@ -68,13 +58,7 @@ func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []conse
 		return states, ok, nil
 	}
 	idxs := blindIndexes(k, pairs)
-	ready := true
-	if db.dialect == enginePostgres {
-		if ready, err = db.index.catchUp(ctx, org); err != nil {
-			return nil, nil, db.dialect.mapError(err, "consent state")
-		}
-	}
-	if ready && db.index.lookup(org, idxs, pairs, func(i int, s consent.State) { states[i], ok[i] = s, true }) {
+	if db.indexFresh(ctx, org, false) && db.index.lookup(org, idxs, pairs, func(i int, s consent.State) { states[i], ok[i] = s, true }) {
 		return states, ok, nil
 	}
 	clear(states)
@@ -112,6 +96,27 @@ func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []conse
 		return nil, nil, err
 	}
 	return states, ok, nil
+}
+
+// indexFresh tells whether the decision index in memory may answer a
+// question asked now: always on SQLite (the node's own commits keep it
+// exact; a lookup says whether it is loaded), on PostgreSQL once it has
+// read the ledger records written since it last did, in a round shared
+// with other single questions or, for a bulk one, on its own. A read
+// that fails, or outlives the caller's deadline, leaves the question to
+// the table.
+func (db *DB) indexFresh(ctx context.Context, org privaq.OrgID, single bool) bool {
+	if db.dialect == engineSQLite {
+		return true
+	}
+	var fresh bool
+	var err error
+	if single {
+		fresh, err = db.index.fresh(ctx, org)
+	} else {
+		fresh, err = db.index.catchUp(ctx, org)
+	}
+	return err == nil && fresh
 }
 
 // blindIndexes computes the subjects' blind indexes, in parallel: a
