@@ -58,7 +58,7 @@ func table(path string, w io.Writer) error {
 	// during one of them never makes the ratios look better.
 	hello := map[string]float64{}
 	for _, r := range rs {
-		if r.Test == "hello" || r.Test == "hello-after" {
+		if isHello(r) {
 			hello[r.Engine] = max(hello[r.Engine], r.RPS)
 		}
 	}
@@ -77,7 +77,7 @@ func table(path string, w io.Writer) error {
 		}
 		ratio := "-"
 		h := hello[r.Engine]
-		if h > 0 && r.Test != "hello" && r.Test != "hello-after" {
+		if h > 0 && !isHello(r) {
 			ratio = fmt.Sprintf("%.3f", r.RPS/h)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%.2f\t%.2f\t%d\t%d\t%s\t\n",
@@ -114,3 +114,7 @@ func verdict(goal string, met bool) string {
 	}
 	return goal + " MISSED"
 }
+
+// isHello tells a hello-world measurement, taken before or after an
+// engine's tests.
+func isHello(r Result) bool { return r.Test == "hello" || r.Test == "hello-after" }

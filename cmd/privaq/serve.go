@@ -86,6 +86,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer db.Close()
+	db.Log = log
 
 	// Listen before printing, so that the URL shown is one that answers
 	// (and carries the real port when --addr asks for port 0).

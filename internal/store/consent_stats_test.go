@@ -1,9 +1,6 @@
 package store_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -37,11 +34,7 @@ func TestConsentWeeklyRates(t *testing.T) {
 			}
 			ids = append(ids, o.ID)
 		}
-		w := consent.NewWriter(db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		wctx, stop := context.WithCancel(ctx)
-		go w.Run(wctx)
-		t.Cleanup(stop)
-		svc := &consent.Service{Store: db, Writer: w, Sources: db, Audit: db, Clock: clock}
+		svc := consentService(t, db, clock)
 		record := func(at time.Time, o privaq.OrgID, purpose string, d consent.Decision) {
 			t.Helper()
 			clock.Add(at.Sub(clock.Now()))

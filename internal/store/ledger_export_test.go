@@ -2,13 +2,10 @@ package store_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -54,11 +51,7 @@ func newExportLedger(t *testing.T, db *store.DB) *exportLedger {
 			l.b = o
 		}
 	}
-	w := consent.NewWriter(db, l.clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	wctx, stop := context.WithCancel(ctx)
-	go w.Run(wctx)
-	t.Cleanup(stop)
-	l.svc = &consent.Service{Store: db, Writer: w, Sources: db, Audit: db, Clock: l.clock}
+	l.svc = consentService(t, db, l.clock)
 	l.staff = privaq.Actor{Kind: privaq.ActorToken, TokenID: 7, OrgID: l.a.ID, Role: privaq.RoleStaff}
 
 	// Day 1, 10:00: many grants for the newsletter, and one in beta.

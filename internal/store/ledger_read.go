@@ -68,7 +68,7 @@ func (db *DB) ConsentStates(ctx context.Context, org privaq.OrgID, pairs []conse
 	// its own pairs' answers (a subject asked in two chunks is read twice).
 	chunk := sqliteChunk // SQLite binds each subject as a parameter of an IN list
 	if db.dialect == enginePostgres {
-		chunk = 2500 // PostgreSQL takes them as one array parameter
+		chunk = 5000 // PostgreSQL takes them as one array parameter
 	}
 	n := (len(pairs) + chunk - 1) / chunk
 	errs := make([]error, n)

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -108,11 +107,8 @@ func (x *stateIndex) get(org privaq.OrgID, idx []byte, purpose string) (s consen
 	x.mu.RLock()
 	o := x.orgs[org]
 	if o == nil || o.m == nil {
-		load := o.shouldLoad()
 		x.mu.RUnlock()
-		if load {
-			x.startLoad(org)
-		}
+		x.startLoad(org)
 		return s, false, false
 	}
 	e, ok := o.find(idx, purpose)
@@ -145,13 +141,10 @@ func (x *stateIndex) lookup(org privaq.OrgID, idxs [][]byte, pairs []consent.Pai
 		x.mu.RLock()
 		o := x.orgs[org]
 		if o == nil || o.m == nil {
-			load := start == 0 && o.shouldLoad()
+			// Not loaded, or dropped meanwhile (grown past its bound):
+			// the ledger answers all of it.
 			x.mu.RUnlock()
-			if load {
-				x.startLoad(org)
-			}
-			// Or dropped meanwhile (grown past its bound): the ledger
-			// answers all of it.
+			x.startLoad(org)
 			return false
 		}
 		for i := start; i < min(len(pairs), start+chunk); i++ {
@@ -173,9 +166,7 @@ func (x *stateIndex) apply(org privaq.OrgID, ups []stateUpdate) {
 	case o == nil:
 	case o.m != nil:
 		o.merge(ups)
-		if len(o.m) > maxIndexedPairs {
-			o.m, o.purposes, o.retry = nil, nil, time.Now().Add(loadRetry)
-		}
+		o.dropPastBound()
 	case o.loading:
 		o.pending = append(o.pending, ups...)
 	}
@@ -184,11 +175,26 @@ func (x *stateIndex) apply(org privaq.OrgID, ups []stateUpdate) {
 // merge applies updates; the caller holds the lock.
 func (o *orgIndex) merge(ups []stateUpdate) {
 	for _, u := range ups {
-		k := pairKey{idx: u.idx, purpose: o.purposeNumber(u.purpose)}
-		if old, ok := o.m[k]; !ok || u.entry.seq > old.seq {
-			o.m[k] = u.entry
-		}
+		o.mergeOne(u)
 	}
+}
+
+func (o *orgIndex) mergeOne(u stateUpdate) {
+	k := pairKey{idx: u.idx, purpose: o.purposeNumber(u.purpose)}
+	if old, ok := o.m[k]; !ok || u.entry.seq > old.seq {
+		o.m[k] = u.entry
+	}
+}
+
+// dropPastBound forgets the entries of an organization grown past
+// maxIndexedPairs, which the ledger answers from then on; the caller holds
+// the lock. It tells whether it did.
+func (o *orgIndex) dropPastBound() bool {
+	if len(o.m) <= maxIndexedPairs {
+		return false
+	}
+	o.m, o.purposes, o.retry = nil, nil, time.Now().Add(loadRetry)
+	return true
 }
 
 func (o *orgIndex) purposeNumber(name string) uint16 {
@@ -202,16 +208,23 @@ func (o *orgIndex) purposeNumber(name string) uint16 {
 	return p
 }
 
-// shouldLoad tells, under the read lock, whether startLoad has anything
-// to do, so that questions asked while an organization is not in memory
-// do not all take the write lock.
+// shouldLoad tells whether startLoad has anything to do; the caller holds
+// the lock.
 func (o *orgIndex) shouldLoad() bool {
 	return o == nil || (o.m == nil && !o.loading && !time.Now().Before(o.retry))
 }
 
 // startLoad loads an organization's entries in the background, unless
-// that is under way, done, or refused for now.
+// that is under way, done, or refused for now. It first looks under the
+// read lock, so that the questions asked while an organization is not in
+// memory do not all take the write lock.
 func (x *stateIndex) startLoad(org privaq.OrgID) {
+	x.mu.RLock()
+	load := x.orgs[org].shouldLoad()
+	x.mu.RUnlock()
+	if !load {
+		return
+	}
 	x.mu.Lock()
 	o := x.orgs[org]
 	if o == nil {
@@ -238,7 +251,7 @@ func (x *stateIndex) startLoad(org privaq.OrgID) {
 		if err != nil {
 			o.pending, o.retry = nil, time.Now().Add(loadRetry)
 			if !errors.Is(err, errTooManyPairs) {
-				slog.Default().Warn("decision_index_load_failed", "org", int64(org), "err", err)
+				x.db.log().Warn("decision_index_load_failed", "org", int64(org), "err", err)
 			}
 			return
 		}
@@ -277,7 +290,7 @@ func (x *stateIndex) read(ctx context.Context, org privaq.OrgID, o *orgIndex) er
 		o.m = make(map[pairKey]stateEntry, pairs)
 	}
 	return scanUpdates(ctx, q, query, func(u stateUpdate) error {
-		o.merge([]stateUpdate{u})
+		o.mergeOne(u)
 		if len(o.m) > maxIndexedPairs {
 			return errTooManyPairs
 		}
@@ -317,7 +330,6 @@ func scanUpdates(ctx context.Context, q querier, query string, do func(stateUpda
 func (x *stateIndex) catchUp(ctx context.Context, org privaq.OrgID) (loaded bool, err error) {
 	x.mu.RLock()
 	o := x.orgs[org]
-	load := o.shouldLoad()
 	x.mu.RUnlock()
 	if o == nil {
 		x.startLoad(org)
@@ -329,9 +341,7 @@ func (x *stateIndex) catchUp(ctx context.Context, org privaq.OrgID) (loaded bool
 	loaded, from := o.m != nil, o.watermark
 	x.mu.RUnlock()
 	if !loaded {
-		if load {
-			x.startLoad(org)
-		}
+		x.startLoad(org)
 		return false, nil
 	}
 	var ups []stateUpdate
@@ -349,11 +359,7 @@ func (x *stateIndex) catchUp(ctx context.Context, org privaq.OrgID) (loaded bool
 	if len(ups) > 0 {
 		o.watermark = max(o.watermark, ups[len(ups)-1].entry.seq)
 	}
-	if len(o.m) > maxIndexedPairs {
-		o.m, o.purposes, o.retry = nil, nil, time.Now().Add(loadRetry)
-		return false, nil
-	}
-	return true, nil
+	return !o.dropPastBound(), nil
 }
 
 func updateOf(idx []byte, purpose string, s consent.State) (stateUpdate, error) {
@@ -390,11 +396,8 @@ func (x *stateIndex) fresh(ctx context.Context, org privaq.OrgID) (loaded bool, 
 	x.mu.Lock()
 	o := x.orgs[org]
 	if o == nil || o.m == nil {
-		load := o.shouldLoad()
 		x.mu.Unlock()
-		if load {
-			x.startLoad(org)
-		}
+		x.startLoad(org)
 		return false, nil
 	}
 	r := o.next

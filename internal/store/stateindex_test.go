@@ -1,10 +1,7 @@
 package store_test
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"sync"
 	"testing"
 
@@ -28,16 +25,9 @@ func TestDecisionsExactWhileIndexLoads(t *testing.T) {
 		if _, err := (&inventory.Service{Store: e.db}).Replace(ctx, sys, o.ID, inventory.Demo()); err != nil {
 			t.Fatal(err)
 		}
-		w := consent.NewWriter(e.db, privaq.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		wctx, stop := context.WithCancel(ctx)
-		go w.Run(wctx)
-		t.Cleanup(stop)
-		svc := &consent.Service{Store: e.db, Writer: w, Sources: e.db, Audit: e.db, Clock: privaq.SystemClock{}}
+		svc := consentService(t, e.db, privaq.SystemClock{})
 		actor := privaq.Actor{Kind: privaq.ActorToken, TokenID: 1, OrgID: o.ID, Role: privaq.RoleIntegration}
-		input := func(i int, d consent.Decision) consent.Input {
-			return consent.Input{Subject: fmt.Sprintf("p%d", i), Purpose: "newsletter", Decision: d, Mode: consent.Express,
-				Channel: "web", GivenBy: consent.BySubject}
-		}
+		input := func(i int, d consent.Decision) consent.Input { return newsletter(fmt.Sprintf("p%d", i), d) }
 		const people, withdrawn = 20000, 200
 		for start := 0; start < people; start += 10000 {
 			var in []consent.Input
@@ -121,19 +111,9 @@ func TestBulkDecisionsSeeOtherNodes(t *testing.T) {
 	if _, err := (&inventory.Service{Store: a}).Replace(ctx, privaq.System(o.ID), o.ID, inventory.Demo()); err != nil {
 		t.Fatal(err)
 	}
-	service := func(db *store.DB) *consent.Service {
-		w := consent.NewWriter(db, privaq.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		wctx, stop := context.WithCancel(ctx)
-		go w.Run(wctx)
-		t.Cleanup(stop)
-		return &consent.Service{Store: db, Writer: w, Sources: db, Audit: db, Clock: privaq.SystemClock{}}
-	}
-	onA, onB := service(a), service(b)
+	onA, onB := consentService(t, a, privaq.SystemClock{}), consentService(t, b, privaq.SystemClock{})
 	actor := privaq.Actor{Kind: privaq.ActorToken, TokenID: 1, OrgID: o.ID, Role: privaq.RoleIntegration}
-	input := func(i int, d consent.Decision) consent.Input {
-		return consent.Input{Subject: fmt.Sprintf("n%d", i), Purpose: "newsletter", Decision: d, Mode: consent.Express,
-			Channel: "web", GivenBy: consent.BySubject}
-	}
+	input := func(i int, d consent.Decision) consent.Input { return newsletter(fmt.Sprintf("n%d", i), d) }
 	var in []consent.Input
 	for i := range 1000 {
 		in = append(in, input(i, consent.Granted))
@@ -206,4 +186,9 @@ func TestBulkDecisionsSeeOtherNodes(t *testing.T) {
 	}
 	close(stopAsking)
 	asking.Wait()
+}
+
+// newsletter is a subject's express decision for the demo's newsletter.
+func newsletter(subject string, d consent.Decision) consent.Input {
+	return consent.Input{Subject: subject, Purpose: "newsletter", Decision: d, Mode: consent.Express, Channel: "web", GivenBy: consent.BySubject}
 }

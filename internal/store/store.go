@@ -9,6 +9,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,6 +41,16 @@ type DB struct {
 	ledger *sql.DB
 	// stopCheckpoints ends SQLite's log checkpoints (checkpoint.go).
 	stopCheckpoints func()
+	// Log gets what the store's background work cannot return to a
+	// caller; slog's default when nil.
+	Log *slog.Logger
+}
+
+func (db *DB) log() *slog.Logger {
+	if db.Log != nil {
+		return db.Log
+	}
+	return slog.Default()
 }
 
 // querier is what both *sql.DB and *sql.Tx offer.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,6 +17,7 @@ import (
 
 	"privaq"
 	"privaq/internal/audit"
+	"privaq/internal/consent"
 	"privaq/internal/inventory"
 	"privaq/internal/keys"
 	"privaq/internal/org"
@@ -66,6 +69,17 @@ func each(t *testing.T, fn func(t *testing.T, e engine)) {
 	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) { fn(t, openEngine(t, name)) })
 	}
+}
+
+// consentService starts a ledger writer on db, until the test ends, and
+// returns the service that records consents and answers through it.
+func consentService(t *testing.T, db *store.DB, clock privaq.Clock) *consent.Service {
+	t.Helper()
+	w := consent.NewWriter(db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	wctx, stop := context.WithCancel(ctx)
+	go w.Run(wctx)
+	t.Cleanup(stop)
+	return &consent.Service{Store: db, Writer: w, Sources: db, Audit: db, Clock: clock}
 }
 
 func newOrg(t *testing.T, db *store.DB, slug string) org.Org {
